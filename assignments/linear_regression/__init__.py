@@ -1,0 +1,1 @@
+"""Assignment 01: linear regression."""

@@ -1,0 +1,118 @@
+"""Declaring checks: ``@checks.check(name, tags=...)`` records a ``Check``.
+
+Points and time budgets come from the assignment's spec file, one entry per
+check name; a name with both ``public`` and ``hidden`` points yields two
+checks that run the same function, on fixture inputs and on hidden inputs.
+"""
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .seeds import derive_seed
+
+
+class CheckFailure(Exception):
+    """A check's verdict: the submission does not do what the contract says."""
+
+
+@dataclass(frozen=True)
+class Partial:
+    """Part of a check's points, with the reason (e.g. an accuracy tier)."""
+
+    fraction: float
+    message: str
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    title: str
+    function: Callable
+    points: float
+    hidden: bool
+    tags: tuple
+    budget: float
+
+    @property
+    def id(self):
+        return f"{self.name}.{'hidden' if self.hidden else 'public'}"
+
+
+@dataclass(frozen=True)
+class _Declared:
+    name: str
+    title: str
+    function: Callable
+    tags: tuple
+
+
+class CheckSet:
+    """The checks of one assignment, in the order they are declared."""
+
+    def __init__(self):
+        self.declared = []
+
+    def check(self, name, *, tags):
+        """Declare a check; the first line of the function's docstring is its title."""
+        def decorate(function):
+            title = (function.__doc__ or name).strip().splitlines()[0]
+            self.declared.append(_Declared(name, title, function, tuple(tags)))
+            return function
+        return decorate
+
+    def bind(self, spec):
+        """The ``Check`` objects, with points and budgets from ``spec``."""
+        names = [d.name for d in self.declared]
+        missing = sorted(set(names) - set(spec.checks))
+        unused = sorted(set(spec.checks) - set(names))
+        if missing or unused:
+            raise ValueError(f"spec and checks disagree: no spec for {missing}, no check for {unused}")
+        bound = []
+        for declared in self.declared:
+            entry = spec.checks[declared.name]
+            for hidden in (False, True):
+                points = entry.get("hidden" if hidden else "public")
+                if points is not None:
+                    bound.append(Check(declared.name, declared.title, declared.function, float(points),
+                                       hidden, declared.tags, float(entry.get("budget", spec.budget))))
+        return bound
+
+
+class Context:
+    """What a check function sees: the student's module, the spec, its inputs.
+
+    ``mode`` is "public" (inputs and expected values from the fixtures),
+    "hidden" (inputs drawn from the student's hidden seed, expected values from
+    the reference) or "record" (public inputs drawn and the reference's answers
+    kept, to build the fixtures).
+    """
+
+    def __init__(self, check, *, student, spec, mode, fixtures=None, reference=None, seed_parts=()):
+        self.check = check
+        self.student = student
+        self.spec = spec
+        self.mode = mode
+        self.hidden = mode == "hidden"
+        self.fixtures = fixtures if fixtures is not None else {}
+        self.reference = reference
+        self.rng = np.random.default_rng(derive_seed(*seed_parts, check.name))
+
+    def case(self, key, make):
+        """The inputs named ``key``: ``make(rng)`` draws them where they are not fixed."""
+        return self._value(f"{self.check.name}/{key}", lambda: make(self.rng))
+
+    def expect(self, key, compute):
+        """The expected value named ``key``: ``compute(reference)`` where the reference runs."""
+        return self._value(f"{self.check.name}/expect/{key}", lambda: compute(self.reference))
+
+    def _value(self, key, produce):
+        if self.mode == "public":
+            if key not in self.fixtures:
+                raise KeyError(f"the public fixtures have no {key!r}; rebuild them")
+            return self.fixtures[key]
+        value = produce()
+        if self.mode == "record":
+            self.fixtures[key] = value
+        return value

@@ -1,0 +1,121 @@
+"""Comparing what a submission returned with what was expected.
+
+Failures raise ``CheckFailure`` with a message that gives expected and received
+shape and dtype, the worst element, its index and the tolerance. With
+``hidden=True`` the expected values themselves are never shown.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .checks import CheckFailure
+
+_LOW_PRECISION = (np.float16, np.float32)
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """Element-wise ``|received - expected| <= atol + rtol * |expected|``.
+
+    A submission that works in float32 is judged with the float32 pair.
+    """
+
+    rtol: float = 1e-6
+    atol: float = 1e-9
+    float32_rtol: float = 2e-4
+    float32_atol: float = 1e-5
+
+    def for_dtype(self, dtype):
+        if dtype.type in _LOW_PRECISION:
+            return self.float32_rtol, self.float32_atol
+        return self.rtol, self.atol
+
+
+def describe(value):
+    """``shape (7,) float64`` for arrays, the type name for anything else."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        return f"shape {tuple(np.shape(value))} {np.asarray(value).dtype}"
+    if isinstance(value, (bool, int, float)):
+        return f"a Python {type(value).__name__}"
+    return f"a {type(value).__name__}"
+
+
+def as_numeric(received, what):
+    """``received`` as a numeric array, or a failure that says what came back."""
+    if received is None:
+        raise CheckFailure(f"{what} returned None (is a `return` missing?)")
+    try:
+        array = np.asarray(received)
+    except (ValueError, TypeError):
+        array = None
+    if array is None or array.dtype.kind not in "biuf":
+        raise CheckFailure(f"{what} returned {describe(received)}, not numbers")
+    return array
+
+
+def assert_close(received, expected, *, what, tol=Tolerance(), hidden=False):
+    """Fail unless ``received`` matches ``expected`` in shape and values."""
+    expected = np.asarray(expected)
+    got = as_numeric(received, what)
+    if expected.ndim == 0 and got.size == 1:
+        got = got.reshape(())
+    if got.shape != expected.shape:
+        raise CheckFailure(f"{what}: expected shape {expected.shape} {expected.dtype}, "
+                           f"received shape {got.shape} {got.dtype}")
+    rtol, atol = tol.for_dtype(got.dtype)
+    got64 = got.astype(np.float64)
+    bad_finite = ~np.isfinite(got64) & np.isfinite(expected)
+    if bad_finite.any():
+        index = _index(np.argmax(bad_finite), got.shape)
+        raise CheckFailure(f"{what}: received {got64[index] if got.ndim else got64} at index "
+                           f"{index} where a finite number was expected "
+                           f"({np.count_nonzero(bad_finite)} of {got.size} elements)")
+    allowed = atol + rtol * np.abs(expected)
+    with np.errstate(invalid="ignore"):
+        error = np.abs(got64 - expected)
+        bad = ~(error <= allowed) & ~(np.isnan(expected) & np.isnan(got64))
+    if not bad.any():
+        return
+    flat = int(np.argmax(np.where(bad, error / allowed, -np.inf)))
+    index = _index(flat, got.shape)
+    e, r, a = expected.flat[flat], got64.flat[flat], allowed.flat[flat]
+    where = f"worst element at index {index}" if got.ndim else "value"
+    count = f"{np.count_nonzero(bad)} of {got.size} elements differ" if got.ndim else "the value differs"
+    if hidden:
+        raise CheckFailure(f"{what}: {count}; {where}: |difference| {abs(r - e):.3g} > "
+                           f"tolerance {a:.3g} ({describe(got)})")
+    raise CheckFailure(f"{what}: {count}; {where}: received {r:.8g}, expected {e:.8g} "
+                       f"(|difference| {abs(r - e):.3g} > tolerance {a:.3g}, rtol {rtol:g}, atol {atol:g})")
+
+
+def assert_unchanged(before, after, *, what):
+    """Fail if an input array was modified by the call."""
+    for name, original in before.items():
+        now = after[name]
+        if np.shape(now) != np.shape(original) or not np.array_equal(now, original, equal_nan=True):
+            raise CheckFailure(f"{what} modified its input `{name}` in place; "
+                               "work on a copy (the contract: functions never modify their inputs)")
+
+
+def _index(flat, shape):
+    return tuple(int(i) for i in np.unravel_index(flat, shape)) if shape else ()
+
+
+def compare_call(ctx, function, args, *, key, what, parts=None, tol=None):
+    """Call the student's ``function(*args)`` and compare with the reference's answer.
+
+    ``key`` names the expected value in the fixtures; ``parts`` names the
+    elements of a tuple result, compared one by one.
+    """
+    expected = ctx.expect(key, lambda ref: getattr(ref, function)(*args))
+    received = getattr(ctx.student, function)(*args)
+    tol = tol or ctx.spec.tolerance
+    if parts is None:
+        assert_close(received, expected, what=what, tol=tol, hidden=ctx.hidden)
+        return received
+    if not isinstance(received, (tuple, list)) or len(received) != len(parts):
+        raise CheckFailure(f"{what}: expected a tuple ({', '.join(parts)}), received {describe(received)}")
+    for name, got, want in zip(parts, received, expected):
+        assert_close(got, want, what=f"{what}, {name}", tol=tol, hidden=ctx.hidden)
+    return received

@@ -1,0 +1,40 @@
+"""Building an assignment's public fixtures from its reference.
+
+The public checks draw their inputs from fixed seeds and keep the reference's
+answers; ``grade check`` then needs no reference. Run as
+``python -m grader.fixtures NAME`` after changing a reference or a check.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+from . import catalog, wire
+from .errors import GradeError
+from .grading import grade_source
+from .submission import load_source
+
+
+def record_fixtures(assignment):
+    """The public checks' inputs and expected values, checked on the reference itself."""
+    reference = assignment.reference()
+    fixtures = {}
+    report = grade_source(load_source(Path(reference.__file__)), assignment, reference=reference,
+                          mode="record", fixtures=fixtures, blocked=())
+    failed = [f"{r.title}: {r.message}" for r in report.results if not r.passed]
+    if failed:
+        raise GradeError("the reference fails its own public checks:\n" + "\n".join(failed))
+    return fixtures
+
+
+def write_fixtures(assignment, path=None):
+    path = Path(path or assignment.fixtures_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {key: wire.encode(value) for key, value in sorted(record_fixtures(assignment).items())}
+    path.write_text(json.dumps(data, indent=0, sort_keys=True) + "\n")
+    return path
+
+
+if __name__ == "__main__":
+    for name in sys.argv[1:] or [a.name for a in catalog.all_assignments()]:
+        print(write_fixtures(catalog.get_assignment(name)))

@@ -1,0 +1,356 @@
+"""The parent's side of the sandbox: a child process per submission, plain data back.
+
+A ``Sandbox`` starts ``grader.child`` in its own session and process group,
+with a scrubbed environment and a scratch folder; the child applies CPU,
+memory and file-size limits to itself before it runs the submission. Each call
+has a wall-time deadline. When the child dies or is killed, the call that was
+running fails and the next call starts a fresh child. ``close`` leaves no
+process behind: the group is killed, and so is anything that carries the
+sandbox's mark in its environment.
+"""
+
+import os
+import secrets
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+from . import wire
+
+_PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+_MARK = "GRADE_SANDBOX"
+
+
+@dataclass(frozen=True)
+class Limits:
+    memory_mb: int = 2048
+    cpu_seconds: int = 120
+    import_seconds: float = 10.0
+    output_chars: int = 20_000
+    reply_bytes: int = 64 << 20
+    file_mb: int = 64
+    env: dict = field(default_factory=dict)
+
+
+class SubmissionFailure(Exception):
+    """The submission's code failed the current check; ``str()`` is the message."""
+
+
+class NotImplementedYet(SubmissionFailure):
+    pass
+
+
+class MissingName(SubmissionFailure):
+    pass
+
+
+class ImportFailed(SubmissionFailure):
+    pass
+
+
+class Sandbox:
+    def __init__(self, source, limits=Limits(), blocked=("reference",)):
+        self.source = source
+        self.limits = limits
+        self.blocked = tuple(blocked)
+        self.process = None
+        self.generation = 0
+        self.import_failure = None
+        self.names = ()
+        self.output = []
+        self.output_dropped = 0
+        self.student_seconds = 0.0
+        self.deadline = None
+        self.scratch = tempfile.mkdtemp(prefix="grade-")
+        self.mark = secrets.token_hex(8)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @property
+    def student(self):
+        return Module(self)
+
+    # -- the child process -------------------------------------------------
+
+    def _start(self):
+        if self.import_failure:
+            raise ImportFailed(self.import_failure)
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": self.scratch, "TMPDIR": self.scratch,
+               "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0",
+               "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+               _MARK: self.mark}
+        env.update({k: os.environ[k] for k in _PASSED_ENV if k in os.environ})
+        env.update(self.limits.env)
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-I", "-m", "grader.child", str(to_child_r), str(from_child_w)],
+                pass_fds=(to_child_r, from_child_w), cwd=self.scratch, env=env,
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                start_new_session=True)
+        finally:
+            os.close(to_child_r)
+            os.close(from_child_w)
+        self.to_child, self.from_child = to_child_w, from_child_r
+        self.generation += 1
+        limits = self.limits
+        config = {"source": self.source.text, "filename": self.source.path.name,
+                  "module_name": self.source.path.stem.replace("-", "_").replace(".", "_"),
+                  "blocked": list(self.blocked), "output_cap": limits.output_chars,
+                  "rlimits": {"AS": limits.memory_mb << 20, "CPU": limits.cpu_seconds,
+                              "FSIZE": limits.file_mb << 20, "CORE": 0}}
+        started = time.monotonic()
+        try:
+            wire.send(self.to_child, config)
+            reply = self._receive(started + limits.import_seconds, "importing the file")
+        except SubmissionFailure as exc:
+            self.import_failure = _import_message(str(exc), limits.import_seconds)
+            raise ImportFailed(self.import_failure) from None
+        finally:
+            self.student_seconds += time.monotonic() - started
+        if "error" in reply:
+            self._kill()
+            err = reply["error"]
+            self.import_failure = (f"importing {self.source.where(err['line'])} raised "
+                                   f"{err['message']}")
+            raise ImportFailed(self.import_failure)
+        self.names = tuple(reply["ok"])
+
+    def _alive(self):
+        return self.process is not None and self.process.poll() is None
+
+    def _kill(self):
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.process.wait()
+        for fd in (self.to_child, self.from_child):
+            os.close(fd)
+        self.process = None
+        _kill_marked(self.mark)
+
+    def close(self):
+        """End the child and everything it started; remove the scratch folder."""
+        if self.process is not None:
+            try:
+                wire.send(self.to_child, {"op": "exit"})
+                self.process.wait(timeout=1)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+            self._kill()
+        _kill_marked(self.mark)
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+    # -- calls ---------------------------------------------------------------
+
+    def budget(self, seconds):
+        """Give the calls that follow ``seconds`` of wall time in all."""
+        self.deadline = time.monotonic() + seconds
+
+    def request(self, message, what, on_event=None):
+        if not self._alive():
+            if self.process is not None:
+                self._kill()
+            self._start()
+        deadline = self.deadline or time.monotonic() + 60
+        started = time.monotonic()
+        try:
+            wire.send(self.to_child, message)
+            while True:
+                reply = self._receive(deadline, what)
+                if "event" not in reply:
+                    break
+                if on_event is not None:
+                    on_event(wire.decode(reply["event"]))
+        finally:
+            self.student_seconds += time.monotonic() - started
+        if "missing" in reply:
+            raise MissingName(f"missing {reply['missing']}: the submission does not define it")
+        if "error" in reply:
+            err = reply["error"]
+            if err["not_implemented"]:
+                raise NotImplementedYet(f"{what} is not implemented yet (it raises NotImplementedError)")
+            raise SubmissionFailure(f"{what} raised {err['message']} ({self.source.where(err['line'])})")
+        try:
+            return wire.decode(reply["ok"])
+        except (wire.WireError, ValueError, TypeError) as exc:
+            self._kill()
+            raise SubmissionFailure(f"{what} sent back something that cannot be read: {exc}") from None
+
+    def _receive(self, deadline, what):
+        def wait(fd):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+                raise TimeoutError
+
+        try:
+            reply = wire.receive(self.from_child, self.limits.reply_bytes, wait)
+            if not isinstance(reply, dict):
+                raise wire.WireError("malformed reply")
+        except TimeoutError:
+            self._kill()
+            raise SubmissionFailure(f"{what} did not finish within its time budget; the process was stopped") from None
+        except (EOFError, OSError):
+            status = self._exit_status()
+            raise SubmissionFailure(f"the submission's process ended while {_running(what)} ({status})") from None
+        except (wire.WireError, ValueError) as exc:
+            self._kill()
+            raise SubmissionFailure(f"{what}: {exc}") from None
+        self._keep_output(reply)
+        return reply
+
+    def _exit_status(self):
+        process = self.process
+        try:
+            code = process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            code = None
+        self._kill()
+        if code is None:
+            return "it closed its pipe"
+        if code < 0:
+            name = signal.Signals(-code).name
+            reason = {"SIGXCPU": "CPU time limit", "SIGKILL": "killed, likely out of memory",
+                      "SIGXFSZ": "file size limit"}.get(name, name)
+            return f"signal {name}: {reason}"
+        return f"exit status {code}"
+
+    def _keep_output(self, reply):
+        text = reply.get("output") or ""
+        room = self.limits.output_chars - sum(map(len, self.output))
+        if text and room > 0:
+            self.output.append(text[:room])
+        self.output_dropped = max(self.output_dropped, int(reply.get("dropped") or 0))
+
+    def captured_output(self):
+        text = "".join(self.output)
+        if self.output_dropped:
+            text += f"\n[... {self.output_dropped} more characters of output not kept]"
+        return text
+
+
+def _running(what):
+    return what if what.startswith("importing") else f"running {what}"
+
+
+def _import_message(message, seconds):
+    if "did not finish" in message:
+        return (f"importing the file did not finish within {seconds:g} s "
+                "(a loop at the top level?); no check could run")
+    return f"{message}; no check could run"
+
+
+def _kill_marked(mark):
+    """Kill every process whose environment carries this sandbox's mark."""
+    needle = f"{_MARK}={mark}".encode()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as handle:
+                if needle in handle.read().split(b"\0"):
+                    os.kill(int(entry), signal.SIGKILL)
+        except (OSError, ValueError):
+            continue
+
+
+class Module:
+    """The student's module as seen from the parent: ``student.mse_loss(X, y, theta)``."""
+
+    def __init__(self, sandbox):
+        self._sandbox = sandbox
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return _Callable(self._sandbox, {"name": name}, None, name)
+
+    def has(self, name):
+        """Whether the submission defines ``name`` (starts the child if needed)."""
+        if not self._sandbox._alive():
+            self._sandbox._start()
+        return name in self._sandbox.names
+
+    def value(self, name):
+        """A module-level value, such as the constant ``EPOCHS``."""
+        return _get(self._sandbox, {"name": name}, None, name)
+
+    def helper(self, function, *args, on_event=None, **kwargs):
+        """Run a grader function (``module:name``) in the child, given the student's module."""
+        message = {"op": "helper", "function": function, "args": _encode_args(args),
+                   "kwargs": _encode_args(kwargs)}
+        return self._sandbox.request(message, function.split(":")[-1], on_event)
+
+
+class Remote:
+    """An object that lives in the child, such as a student's ``Dense`` layer."""
+
+    def __init__(self, sandbox, handle, label):
+        self._sandbox, self._handle, self._label = sandbox, handle, label
+        self._generation = sandbox.generation
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return _Callable(self._sandbox, self._target(), name, f"{self._label}.{name}")
+
+    def attr(self, name):
+        """Read attribute ``name`` (e.g. ``params``) of the object."""
+        return _get(self._sandbox, self._target(), name, f"{self._label}.{name}")
+
+    def _target(self):
+        if self._generation != self._sandbox.generation:
+            raise SubmissionFailure(f"{self._label} was lost when the submission's process was restarted")
+        return {"handle": self._handle.id}
+
+    def __repr__(self):
+        return f"<{self._label} in the submission>"
+
+
+class _Callable:
+    def __init__(self, sandbox, target, attr, label):
+        self.sandbox, self.target, self.attr, self.label = sandbox, target, attr, label
+
+    def __call__(self, *args, **kwargs):
+        message = {"op": "call", "target": self.target, "attr": self.attr,
+                   "args": _encode_args(args), "kwargs": _encode_args(kwargs)}
+        return _wrap(self.sandbox, self.sandbox.request(message, self.label), self.label)
+
+
+def _get(sandbox, target, attr, label):
+    message = {"op": "get", "target": target, "attr": attr}
+    return _wrap(sandbox, sandbox.request(message, label), label)
+
+
+def _encode_args(value):
+    def unwrap(item):
+        return item._handle if isinstance(item, Remote) else item
+    if isinstance(value, dict):
+        return wire.encode({k: unwrap(v) for k, v in value.items()})
+    return wire.encode([unwrap(v) for v in value])
+
+
+def _wrap(sandbox, value, label):
+    """Handles in a reply become ``Remote`` objects of the current child."""
+    if isinstance(value, wire.Handle):
+        return Remote(sandbox, value, value.type_name)
+    if isinstance(value, list):
+        return [_wrap(sandbox, v, label) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_wrap(sandbox, v, label) for v in value)
+    if isinstance(value, dict):
+        return {k: _wrap(sandbox, v, label) for k, v in value.items()}
+    return value

@@ -1,0 +1,36 @@
+"""An assignment's spec file: points, tolerances, thresholds and budgets in one place."""
+
+import tomllib
+from dataclasses import dataclass, field
+
+from .compare import Tolerance
+from .sandbox import Limits
+
+
+@dataclass(frozen=True)
+class Spec:
+    title: str
+    number: int
+    checks: dict
+    limits: Limits = Limits()
+    tolerance: Tolerance = Tolerance()
+    budget: float = 10.0
+    values: dict = field(default_factory=dict)
+
+    def __getitem__(self, key):
+        """An assignment-specific value from the spec's ``[values]`` table."""
+        return self.values[key]
+
+    @property
+    def max_score(self):
+        return sum(float(v) for entry in self.checks.values()
+                   for k, v in entry.items() if k in ("public", "hidden"))
+
+
+def load_spec(path):
+    with open(path, "rb") as handle:
+        data = tomllib.load(handle)
+    return Spec(title=data["title"], number=int(data["number"]), checks=data["checks"],
+                limits=Limits(**data.get("sandbox", {})),
+                tolerance=Tolerance(**data.get("tolerance", {})),
+                budget=float(data.get("budget", 10.0)), values=data.get("values", {}))

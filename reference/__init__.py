@@ -1,0 +1,1 @@
+"""Instructor solutions, one module per assignment; never shipped to students."""
