@@ -98,6 +98,20 @@ class Context:
         self.fixtures = fixtures if fixtures is not None else {}
         self.reference = reference
         self.rng = np.random.default_rng(derive_seed(*seed_parts, check.name))
+        self.curves = {}
+
+    def record_curve(self, name, submission, reference):
+        """Keep a training curve (e.g. the loss per epoch) of the submission beside the reference's.
+
+        The feedback page plots them. Kept on public inputs only: on hidden inputs
+        the reference's curve is hidden expected data. Values that are not a
+        sequence of numbers are dropped; nan and inf become None.
+        """
+        if self.hidden:
+            return
+        curve = {"submission": _curve_values(submission), "reference": _curve_values(reference)}
+        if curve["submission"] or curve["reference"]:
+            self.curves[name] = curve
 
     def case(self, key, make):
         """The inputs named ``key``: ``make(rng)`` draws them where they are not fixed."""
@@ -116,3 +130,15 @@ class Context:
         if self.mode == "record":
             self.fixtures[key] = value
         return value
+
+
+CURVE_POINTS = 10_000  # a curve longer than this is cut
+
+
+def _curve_values(values):
+    """``values`` as a list of floats (None for nan and inf), or [] where it is not numbers."""
+    try:
+        array = np.asarray(values, dtype=np.float64).ravel()[:CURVE_POINTS]
+    except (TypeError, ValueError):
+        return []
+    return [float(v) if np.isfinite(v) else None for v in array]

@@ -110,6 +110,15 @@ def compare_call(ctx, function, args, *, key, what, parts=None, tol=None):
     """
     expected = ctx.expect(key, lambda ref: getattr(ref, function)(*args))
     received = getattr(ctx.student, function)(*args)
+    return compare_result(ctx, received, expected, what=what, parts=parts, tol=tol)
+
+
+def compare_result(ctx, received, expected, *, what, parts=None, tol=None):
+    """Compare what the student's call returned with the expected answer (see ``compare_call``).
+
+    For checks that look at the result before comparing it, e.g. to record a
+    training curve with ``ctx.record_curve``.
+    """
     tol = tol or ctx.spec.tolerance
     if parts is None:
         assert_close(received, expected, what=what, tol=tol, hidden=ctx.hidden)

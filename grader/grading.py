@@ -5,19 +5,28 @@ import traceback
 
 from . import catalog
 from .checks import CheckFailure, Context, Partial
+from .deadlines import parse_time
 from .report import CheckResult, Report, round_points
 from .sandbox import Sandbox, SubmissionFailure
 from .seeds import DEFAULT_STUDENT, course_secret
 from .submission import find_submission, load_source
 
 
-def grade_file(path, *, assignment=None, student=DEFAULT_STUDENT, hidden=False, verbose=False):
-    """Grade the submission at ``path``; hidden checks too where ``hidden``."""
+def grade_file(path, *, assignment=None, student=DEFAULT_STUDENT, hidden=False, verbose=False,
+               submitted_at=None, submitted_from=""):
+    """Grade the submission at ``path``; hidden checks too where ``hidden``.
+
+    With ``submitted_at`` (a datetime or an ISO string; ``submitted_from`` says
+    where it came from), the spec's deadline, if any, is applied to the score.
+    """
     path = find_submission(path)
     assignment = catalog.get_assignment(assignment) if assignment else catalog.infer_assignment(path)
     reference = assignment.reference() if hidden else None
-    return grade_source(load_source(path), assignment, student=student, reference=reference,
-                        hidden=hidden, verbose=verbose)
+    report = grade_source(load_source(path), assignment, student=student, reference=reference,
+                          hidden=hidden, verbose=verbose)
+    if submitted_at is not None and assignment.spec.deadline is not None:
+        report.lateness = assignment.spec.deadline.assess(parse_time(submitted_at), submitted_from)
+    return report
 
 
 def grade_source(source, assignment, *, student=DEFAULT_STUDENT, hidden=False, reference=None,
@@ -66,4 +75,5 @@ def run_check(check, context, sandbox, problem=None, verbose=False):
         finally:
             sandbox.deadline = None
     return CheckResult(check.name, check.title, round_points(score), round_points(check.points),
-                       message, check.hidden, check.tags, time.monotonic() - started)
+                       message, check.hidden, check.tags, time.monotonic() - started,
+                       curves=dict(getattr(context, "curves", {})))

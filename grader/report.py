@@ -20,6 +20,9 @@ class CheckResult:
     hidden: bool
     tags: tuple
     seconds: float = 0.0
+    # Training curves the check recorded (``Context.record_curve``), for the feedback page:
+    # name -> {"submission": [...], "reference": [...]}; public inputs only.
+    curves: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def passed(self):
@@ -45,10 +48,28 @@ class Report:
     output: str = ""
     execution_time: float = 0.0
     student_seconds: float = 0.0
+    lateness: object = None  # a grader.deadlines.Lateness where a deadline was applied
+
+    @property
+    def raw_score(self):
+        """The points the checks gave, before any late penalty."""
+        return round_points(sum(r.score for r in self.results))
+
+    @property
+    def penalty(self):
+        """Points taken off for lateness: a fraction of the max score, never more than the score."""
+        if self.lateness is None:
+            return 0.0
+        return round_points(self.lateness.penalty(self.raw_score, self.max_score))
 
     @property
     def score(self):
-        return round_points(sum(r.score for r in self.results))
+        return round_points(max(0.0, self.raw_score - self.penalty))
+
+    @property
+    def late_note(self):
+        """One line on the deadline, or "" where none was applied."""
+        return self.lateness.describe(self.penalty) if self.lateness is not None else ""
 
     @property
     def max_score(self):
@@ -59,7 +80,7 @@ class Report:
         return all(r.passed for r in self.results)
 
     def to_gradescope(self):
-        output = "\n".join(self.notes)
+        output = "\n".join(([self.late_note] if self.late_note else []) + list(self.notes))
         if self.output:
             output += ("\n\n" if output else "") + "What the submission printed:\n" + self.output
         return {
@@ -76,7 +97,7 @@ class Report:
                 "visibility": r.visibility,
                 "tags": list(r.tags),
             } for r in self.results],
-        }
+        } | ({"extra_data": {"late": self.lateness.to_dict(self.penalty)}} if self.lateness else {})
 
     def render_text(self, *, output_chars=2000):
         lines = [f"{self.assignment}: {self.submission}"
@@ -98,5 +119,8 @@ class Report:
             lines.extend(f"  | {line}" for line in shown.splitlines())
             if more > 0:
                 lines.append(f"  | [... {more} more characters]")
-        lines.append(f"Total: {self.score:.2f} / {self.max_score:.2f}")
+        if self.lateness is not None:
+            lines.append(self.late_note)
+        lines.append(f"Total: {self.score:.2f} / {self.max_score:.2f}"
+                     + (f" ({self.raw_score:.2f} before the late penalty)" if self.penalty else ""))
         return "\n".join(lines)

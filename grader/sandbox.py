@@ -66,6 +66,8 @@ class Sandbox:
         self.output_dropped = 0
         self.student_seconds = 0.0
         self.deadline = None
+        self.budget_seconds = 60.0
+        self.timed_out = set()  # calls that ran out of time once are not waited for again
         self.scratch = tempfile.mkdtemp(prefix="grade-")
         self.mark = secrets.token_hex(8)
 
@@ -158,14 +160,18 @@ class Sandbox:
 
     def budget(self, seconds):
         """Give the calls that follow ``seconds`` of wall time in all."""
+        self.budget_seconds = seconds
         self.deadline = time.monotonic() + seconds
 
     def request(self, message, what, on_event=None):
+        if what in self.timed_out:
+            raise SubmissionFailure(f"{what} did not finish within its time budget in an earlier "
+                                    "check, so it was not run again")
         if not self._alive():
             if self.process is not None:
                 self._kill()
             self._start()
-        deadline = self.deadline or time.monotonic() + 60
+        deadline = self.deadline or time.monotonic() + self.budget_seconds
         started = time.monotonic()
         try:
             wire.send(self.to_child, message)
@@ -202,7 +208,9 @@ class Sandbox:
                 raise wire.WireError("malformed reply")
         except TimeoutError:
             self._kill()
-            raise SubmissionFailure(f"{what} did not finish within its time budget; the process was stopped") from None
+            self.timed_out.add(what)
+            raise SubmissionFailure(f"{what} did not finish within the check's time budget "
+                                    f"({self.budget_seconds:g} s); the process was stopped") from None
         except (EOFError, OSError):
             status = self._exit_status()
             raise SubmissionFailure(f"the submission's process ended while {_running(what)} ({status})") from None
@@ -288,11 +296,18 @@ class Module:
         """A module-level value, such as the constant ``EPOCHS``."""
         return _get(self._sandbox, {"name": name}, None, name)
 
-    def helper(self, function, *args, on_event=None, **kwargs):
-        """Run a grader function (``module:name``) in the child, given the student's module."""
+    def helper(self, function, *args, what=None, on_event=None, **kwargs):
+        """Run a grader function (``module:name``) in the child, given the student's module.
+
+        ``what`` names the student code it runs, for messages.
+        """
         message = {"op": "helper", "function": function, "args": _encode_args(args),
                    "kwargs": _encode_args(kwargs)}
-        return self._sandbox.request(message, function.split(":")[-1], on_event)
+        return self._sandbox.request(message, what or function.split(":")[-1], on_event)
+
+    def call_keeping_inputs(self, name, *args, **kwargs):
+        """Call ``name``; return ``{"result", "args", "kwargs"}`` as they are after the call."""
+        return self.helper("grader.probes:call_keeping_inputs", name, *args, what=name, **kwargs)
 
 
 class Remote:

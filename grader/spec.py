@@ -4,6 +4,7 @@ import tomllib
 from dataclasses import dataclass, field
 
 from .compare import Tolerance
+from .deadlines import parse_deadline
 from .sandbox import Limits
 
 
@@ -16,6 +17,7 @@ class Spec:
     tolerance: Tolerance = Tolerance()
     budget: float = 10.0
     values: dict = field(default_factory=dict)
+    deadline: object = None  # a grader.deadlines.Deadline, from the optional [deadline] table
 
     def __getitem__(self, key):
         """An assignment-specific value from the spec's ``[values]`` table."""
@@ -33,4 +35,5 @@ def load_spec(path):
     return Spec(title=data["title"], number=int(data["number"]), checks=data["checks"],
                 limits=Limits(**data.get("sandbox", {})),
                 tolerance=Tolerance(**data.get("tolerance", {})),
-                budget=float(data.get("budget", 10.0)), values=data.get("values", {}))
+                budget=float(data.get("budget", 10.0)), values=data.get("values", {}),
+                deadline=parse_deadline(data.get("deadline"), where=str(path)))

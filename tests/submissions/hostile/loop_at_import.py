@@ -1,0 +1,3 @@
+"""An endless loop at import."""
+while True:
+    pass
