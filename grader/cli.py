@@ -64,3 +64,5 @@ def submit_command(obj, file, assignment, student, json_path):
     from .verbs.grade_one import submit
     _finish(submit(file=file, assignment=assignment, student=student, json_path=json_path,
                    verbose=obj["verbose"]))
+if __name__ == "__main__":
+    main()

@@ -8,8 +8,6 @@ only misuse of the command (no such file) raises ``GradeError``.
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
-
 from .errors import GradeError
 
 SUFFIXES = (".py", ".ipynb")
@@ -78,6 +76,8 @@ def load_source(path):
 
 
 def _notebook_source(path, text):
+    import nbformat  # only notebooks pay for its import
+
     try:
         notebook = nbformat.reads(text, as_version=4)
     except Exception as exc:  # nbformat raises several types for one cause: not a notebook

@@ -1,0 +1,59 @@
+"""Wall time of `grade submit` on a reference, and the grader's own share of it.
+
+    python benchmarks/submit_time.py [ASSIGNMENT] [--runs N]
+
+Prints the median over N runs of: the whole command (a fresh `grade` process,
+as an autograder container runs it), and, in-process, the grading time split
+into time inside student calls (child start, import, calls) and the rest.
+"""
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from grader.catalog import get_assignment
+from grader.grading import grade_file
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("assignment", nargs="?", default="linear_regression")
+    parser.add_argument("--runs", type=int, default=10)
+    args = parser.parse_args()
+    assignment = get_assignment(args.assignment)
+    folder = Path(tempfile.mkdtemp())
+    submission = folder / f"{assignment.name}.py"
+    shutil.copy(assignment.reference().__file__, submission)
+    grade = shutil.which("grade") or str(Path(sys.executable).parent / "grade")
+
+    command = []
+    for _ in range(args.runs):
+        started = time.perf_counter()
+        subprocess.run([grade, "submit", str(submission), "--json", str(folder / "r.json")],
+                       check=True, capture_output=True)
+        command.append(time.perf_counter() - started)
+
+    total, student = [], []
+    for _ in range(args.runs):
+        report = grade_file(submission, hidden=True)
+        assert report.passed
+        total.append(report.execution_time)
+        student.append(report.student_seconds)
+    shutil.rmtree(folder)
+
+    median = statistics.median
+    print(f"assignment: {assignment.name}, {len(report.results)} checks, {args.runs} runs, median")
+    print(f"  grade submit (whole command, fresh process): {median(command):.3f} s")
+    print(f"  grading in-process:                           {median(total):.3f} s")
+    print(f"    inside student calls (child, import, calls): {median(student):.3f} s")
+    print(f"    the grader's own share:                      {median(total) - median(student):.3f} s "
+          f"({(median(total) - median(student)) / median(total):.0%})")
+
+
+if __name__ == "__main__":
+    main()

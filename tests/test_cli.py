@@ -1,0 +1,129 @@
+"""The command line contract: exit statuses, the JSON form, reproducibility, misuse."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from grader.catalog import get_assignment
+
+from conftest import SUBMISSIONS
+
+REFERENCE = Path(get_assignment("linear_regression").reference().__file__)
+
+
+@pytest.fixture
+def reference_copy(tmp_path):
+    path = tmp_path / "linear_regression.py"
+    path.write_text(REFERENCE.read_text())
+    return path
+
+
+def test_submit_reference_passes_with_exit_0_and_gradescope_json(grade_cli, reference_copy):
+    code, output, data = grade_cli("submit", reference_copy)
+    assert code == 0, output
+    assert data["score"] == data["max_score"] > 0
+    assert set(data) >= {"score", "max_score", "execution_time", "tests"}
+    for test in data["tests"]:
+        assert set(test) >= {"name", "score", "max_score", "status", "output", "visibility", "tags"}
+        assert test["status"] == "passed"
+        assert test["visibility"] in ("visible", "after_due_date")
+    assert {t["visibility"] for t in data["tests"]} == {"visible", "after_due_date"}
+    assert "Total: 30.00 / 30.00" in output
+
+
+def test_grading_twice_gives_the_same_json_apart_from_times(grade_cli, reference_copy):
+    first = grade_cli("submit", reference_copy, "--student", "s123")[2]
+    second = grade_cli("submit", reference_copy, "--student", "s123")[2]
+    first.pop("execution_time"), second.pop("execution_time")
+    assert first == second
+
+
+def test_hidden_inputs_differ_per_student_and_are_reproducible():
+    from grader.checks import Context
+    from grader.seeds import course_secret
+    check = get_assignment("linear_regression").checks[1]
+    draw = lambda student: Context(check, student=None, spec=None, mode="hidden",  # noqa: E731
+                                   seed_parts=(course_secret(), "linear_regression", student)).rng.random()
+    assert draw("alice") == draw("alice") != draw("bob")
+
+
+def test_check_runs_public_checks_only(grade_cli, reference_copy):
+    code, _, data = grade_cli("check", reference_copy)
+    assert code == 0
+    assert {t["visibility"] for t in data["tests"]} == {"visible"}
+
+
+def test_failed_checks_exit_1(grade_cli):
+    code, output, data = grade_cli("check", SUBMISSIONS / "linear_regression/buggy/mse_gradient__sign_flipped.py",
+                                   "--assignment", "linear_regression")
+    assert code == 1
+    assert "FAIL" in output and data["score"] < data["max_score"]
+
+
+def test_hidden_failure_shows_no_expected_value(grade_cli):
+    _, _, data = grade_cli("submit", SUBMISSIONS / "linear_regression/buggy/mse_gradient__missing_2_over_m.py",
+                           "-a", "linear_regression")
+    hidden = [t for t in data["tests"] if t["visibility"] == "after_due_date" and t["status"] == "failed"
+              and t["name"].startswith("mse_gradient matches")]
+    public = [t for t in data["tests"] if t["visibility"] == "visible" and t["status"] == "failed"
+              and t["name"].startswith("mse_gradient matches")]
+    assert "expected" in public[0]["output"] and "received" in public[0]["output"]
+    assert "|difference|" in hidden[0]["output"] and "expected 0" not in hidden[0]["output"]
+    assert "received" not in hidden[0]["output"].split("differ")[1]
+
+
+@pytest.mark.parametrize("args, words", [
+    (["check", "no/such/file.py"], "no such file"),
+    (["check", "{folder}/linear_regression.py", "--assignment", "nope"], "unknown assignment 'nope'"),
+    (["check", "{folder}/mystery.py"], "cannot tell the assignment"),
+    (["check", "{folder}/notes.txt"], "a submission is a .py file or an .ipynb"),
+    (["check", "{folder}"], "expected exactly one .py or .ipynb submission, found 2"),
+])
+def test_misuse_exits_2_with_a_message(tmp_path, args, words):
+    from click.testing import CliRunner
+    from grader.cli import main
+    for name in ("linear_regression.py", "mystery.py", "notes.txt"):
+        (tmp_path / name).write_text("x = 1\n")
+    result = CliRunner().invoke(main, [a.format(folder=tmp_path) for a in args])
+    assert result.exit_code == 2
+    assert words in result.output
+
+
+def test_a_folder_with_one_submission_is_graded(grade_cli, reference_copy):
+    code, _, data = grade_cli("submit", reference_copy.parent, "-a", "linear_regression")
+    assert code == 0 and data["score"] == data["max_score"]
+
+
+def test_check_on_a_numpy_assignment_never_imports_tensorflow(reference_copy):
+    probe = ("import sys, runpy; sys.argv = ['grade', 'check', %r];\n"
+             "try:\n    runpy.run_module('grader.cli', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+             "print('TF' if any(m.split('.')[0] in ('tensorflow', 'keras') for m in sys.modules) else 'light')")
+    code = f"import grader.cli\n{probe % str(reference_copy)}"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip().splitlines()[-1] == "light", out.stdout + out.stderr
+
+
+def test_internal_errors_are_one_line_without_verbose(monkeypatch, reference_copy):
+    from click.testing import CliRunner
+    from grader import grading
+    from grader.cli import main
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+    monkeypatch.setattr(grading, "grade_source", broken)
+    result = CliRunner().invoke(main, ["check", str(reference_copy)])
+    assert result.exit_code == 2
+    assert "internal error: RuntimeError: disk on fire (run with -v" in result.output
+    assert "Traceback" not in result.output
+    verbose = CliRunner().invoke(main, ["-v", "check", str(reference_copy)])
+    assert "Traceback" in verbose.output
+
+
+def test_the_installed_command_runs(reference_copy):
+    out = subprocess.run([str(Path(sys.executable).parent / "grade"), "check", str(reference_copy)],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "PASS" in out.stdout
