@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import wire
 from .checks import CheckFailure
 
 _LOW_PRECISION = (np.float16, np.float32)
@@ -30,6 +31,12 @@ class Tolerance:
         if dtype.type in _LOW_PRECISION:
             return self.float32_rtol, self.float32_atol
         return self.rtol, self.atol
+
+
+def low_precision(*values):
+    """Whether any of ``values`` is a float16 or float32 array or scalar."""
+    return any(isinstance(v, (np.ndarray, np.generic)) and np.asarray(v).dtype.type in _LOW_PRECISION
+               for v in values)
 
 
 def describe(value):
@@ -77,7 +84,7 @@ def assert_close(received, expected, *, what, tol=Tolerance(), hidden=False):
         bad = ~(error <= allowed) & ~(np.isnan(expected) & np.isnan(got64))
     if not bad.any():
         return
-    flat = int(np.argmax(np.where(bad, error / allowed, -np.inf)))
+    flat = int(np.argmax(np.where(bad, np.nan_to_num(error, nan=np.inf), -1.0)))  # largest miss
     index = _index(flat, got.shape)
     e, r, a = expected.flat[flat], got64.flat[flat], allowed.flat[flat]
     where = f"worst element at index {index}" if got.ndim else "value"
@@ -98,6 +105,31 @@ def assert_unchanged(before, after, *, what):
                                "work on a copy (the contract: functions never modify their inputs)")
 
 
+def assert_calls_keep_inputs(student, calls):
+    """Run each ``(function, {name: argument})`` of ``calls`` in the submission; fail if
+    an array argument comes back changed (see ``grader.probes:call_keeping_inputs``)."""
+    for function, named in calls:
+        after = student.helper("grader.probes:call_keeping_inputs", function, *named.values())
+        arrays = {name: value for name, value in named.items() if isinstance(value, np.ndarray)}
+        assert_unchanged(arrays, dict(zip(named, after["args"])), what=function)
+
+
+def fit_result(received, *, what, shape, n_epochs):
+    """A ``fit``'s ``(parameters, loss_history)`` as float64 arrays, or a failure that says what is wrong."""
+    if not isinstance(received, (tuple, list)) or len(received) != 2:
+        raise CheckFailure(f"{what}: expected a tuple (parameters, loss_history), received {describe(received)}")
+    params = as_numeric(received[0], f"{what}, parameters").astype(np.float64)
+    history = as_numeric(received[1], f"{what}, loss_history").astype(np.float64)
+    if params.shape != tuple(shape):
+        raise CheckFailure(f"{what}: the parameters have shape {params.shape}, expected {tuple(shape)}")
+    if history.shape != (n_epochs,):
+        raise CheckFailure(f"{what}: loss_history has shape {history.shape}, expected ({n_epochs},), "
+                           "one loss per epoch")
+    if not (np.all(np.isfinite(params)) and np.all(np.isfinite(history))):
+        raise CheckFailure(f"{what}: the parameters or loss_history hold nan or inf")
+    return params, history
+
+
 def _index(flat, shape):
     return tuple(int(i) for i in np.unravel_index(flat, shape)) if shape else ()
 
@@ -106,9 +138,11 @@ def compare_call(ctx, function, args, *, key, what, parts=None, tol=None):
     """Call the student's ``function(*args)`` and compare with the reference's answer.
 
     ``key`` names the expected value in the fixtures; ``parts`` names the
-    elements of a tuple result, compared one by one.
+    elements of a tuple result, compared one by one. Tokens among ``args``
+    (``grader.wire.rng``, ``grader.wire.function``) reach the reference as the
+    objects the child makes of them.
     """
-    expected = ctx.expect(key, lambda ref: getattr(ref, function)(*args))
+    expected = ctx.expect(key, lambda ref: getattr(ref, function)(*wire.local(args)))
     received = getattr(ctx.student, function)(*args)
     return compare_result(ctx, received, expected, what=what, parts=parts, tol=tol)
 
