@@ -1,7 +1,8 @@
 """The sandboxed child: runs the student's module and answers the parent's calls.
 
-Started by ``grader.sandbox`` as ``python -I -m grader.child READ_FD WRITE_FD``
-with limits already applied. It imports only the standard library, numpy and
+Started by ``grader.sandbox`` as ``python -I -m grader.child READ_FD WRITE_FD
+PARENT_PID``; it dies with its parent and applies its limits before the
+submission runs. It imports only the standard library, numpy and
 ``grader.wire`` before the student's code, and sends back plain data.
 """
 
@@ -163,8 +164,25 @@ def apply_limits(limits):
         resource.setrlimit(kind, (value, hard))
 
 
+def die_with_parent(parent_pid):
+    """Linux: the kernel kills this process when the grader that started it dies, even by SIGKILL.
+
+    The child leads its own session, so nothing else would end it; the check
+    of the parent's pid closes the race where the parent died before this call.
+    """
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
 def main():
     read_fd, write_fd = int(sys.argv[1]), int(sys.argv[2])
+    if len(sys.argv) > 3:
+        die_with_parent(int(sys.argv[3]))
     config = _receive(read_fd)
     apply_limits(config["rlimits"])
     sys.meta_path.insert(0, BlockImports(config["blocked"]))

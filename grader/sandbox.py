@@ -96,7 +96,8 @@ class Sandbox:
         env.update(self.limits.env)
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-I", "-m", "grader.child", str(to_child_r), str(from_child_w)],
+                [sys.executable, "-I", "-m", "grader.child", str(to_child_r), str(from_child_w),
+                 str(os.getpid())],
                 pass_fds=(to_child_r, from_child_w), cwd=self.scratch, env=env,
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 start_new_session=True)

@@ -6,6 +6,7 @@ Objects the child cannot encode stay in the child and cross as handles.
 """
 
 import base64
+import importlib
 import json
 import os
 import struct
@@ -53,6 +54,29 @@ def rng(seed):
 def function(module, name):
     """A grader-provided function, looked up in the child by module and name."""
     return Token("function", f"{module}:{name}")
+
+
+def local(value):
+    """``value`` with each token made in this process, as the child makes it.
+
+    For calls that run here on the same arguments as the submission's, such as
+    the reference's side of a comparison: ``rng(seed)`` becomes the same
+    Generator, ``function(module, name)`` the same function.
+    """
+    if isinstance(value, Token):
+        if value.kind == "rng":
+            return np.random.default_rng(value.value)
+        if value.kind == "function":
+            module, name = value.value.split(":")
+            return getattr(importlib.import_module(module), name)
+        raise ValueError(f"unknown token {value.kind}")
+    if isinstance(value, list):
+        return [local(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(local(v) for v in value)
+    if isinstance(value, dict):
+        return {k: local(v) for k, v in value.items()}
+    return value
 
 
 def encode(value, store=None):

@@ -3,22 +3,52 @@
 import json
 from pathlib import Path
 
+from .. import catalog
+from ..deadlines import submission_time
 from ..grading import grade_file
 from ..seeds import DEFAULT_STUDENT
+from ..submission import find_submission
 
 
-def check(*, file, assignment=None, json_path=None, verbose=False):
-    """The public checks only: a student's self-check, no reference needed."""
+def check(*, file, assignment=None, json_path=None, verbose=False, html_path=None):
+    """The public checks only: a student's self-check, no reference needed, no deadline."""
     report = grade_file(file, assignment=assignment, hidden=False, verbose=verbose)
     _write_json(report, json_path)
+    _write_html(report, html_path)
     return report
 
 
-def submit(*, file, assignment=None, student=DEFAULT_STUDENT, json_path=None, verbose=False):
-    """Public and hidden checks: the official grade of one submission."""
-    report = grade_file(file, assignment=assignment, student=student, hidden=True, verbose=verbose)
+def submit(*, file, assignment=None, student=DEFAULT_STUDENT, json_path=None, verbose=False,
+           submitted_at=None, html_path=None, gradebook=None):
+    """Public and hidden checks: the official grade of one submission.
+
+    The spec's deadline, if any, is applied from ``submitted_at`` (an ISO
+    time), else Gradescope's submission metadata, else the file's
+    modification time (see ``grader.deadlines.submission_time``).
+    """
+    when, source = None, ""
+    if _assignment_of(file, assignment).spec.deadline is not None:
+        when, source = submission_time(file, submitted_at)
+    report = grade_file(file, assignment=assignment, student=student, hidden=True, verbose=verbose,
+                        submitted_at=when, submitted_from=source)
     _write_json(report, json_path)
+    _write_html(report, html_path)
+    if gradebook:
+        from ..gradebook import record_file
+        record_file(gradebook, find_submission(file), report, submitted_at=when)
     return report
+
+
+def _assignment_of(file, name):
+    return catalog.get_assignment(name) if name else catalog.infer_assignment(find_submission(file))
+
+
+def _write_html(report, html_path):
+    if html_path:
+        from ..feedback_html import render_html
+        path = Path(html_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(render_html(report), encoding="utf-8")
 
 
 def _write_json(report, json_path):

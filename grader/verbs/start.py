@@ -22,7 +22,7 @@ _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 def start(*, name, directory=None, notebook=False, force=False):
     """Write ``NAME.py`` (or ``NAME.ipynb``) in ``directory``; returns its path."""
     assignment = catalog.get_assignment(name)
-    folder = Path(directory) if directory is not None else Path.cwd()
+    folder = Path(directory) if directory is not None else Path(".")
     if folder.exists() and not folder.is_dir():
         raise GradeError(f"{folder} is a file, not a folder")
     target = folder / f"{assignment.name}{'.ipynb' if notebook else '.py'}"
