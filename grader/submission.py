@@ -84,8 +84,10 @@ def _notebook_source(path, text):
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return Source(path, "", problem=f"{path.name}: not a valid notebook ({reason})")
     lines, cell_lines, notes = [], [], []
-    code_cells = [c for c in notebook.cells if c.get("cell_type") == "code"]
-    for number, cell in enumerate(code_cells, start=1):
+    # Cells are numbered as they appear, markdown included: "cell 4" is the fourth from the top.
+    for number, cell in enumerate(notebook.cells, start=1):
+        if cell.get("cell_type") != "code":
+            continue
         cell_text = cell.get("source", "")
         first = cell_text.lstrip().split("\n", 1)[0].strip()
         if first.startswith("%%") and not first.startswith(_PYTHON_CELL_MAGICS):

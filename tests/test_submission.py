@@ -23,8 +23,8 @@ def test_magics_and_shell_lines_are_dropped_with_a_note(tmp_path):
                                   "%%bash\necho hi", "%%time\ny = 2"))
     assert source.problem is None
     assert "%matplotlib" not in source.text and "echo hi" not in source.text and "y = 2" in source.text
-    assert any("cell 1, line 1: %matplotlib inline" in n for n in source.notes)
-    assert any("dropped code cell 3" in n and "%%bash" in n for n in source.notes)
+    assert any("cell 2, line 1: %matplotlib inline" in n for n in source.notes)
+    assert any("dropped code cell 4" in n and "%%bash" in n for n in source.notes)
 
 
 def test_a_magic_inside_a_block_keeps_the_block_valid(tmp_path):
@@ -34,7 +34,7 @@ def test_a_magic_inside_a_block_keeps_the_block_valid(tmp_path):
 
 def test_syntax_error_in_a_notebook_names_the_cell_and_line(tmp_path):
     source = load_source(notebook(tmp_path, "x = 1", "y = 2\ndef f(:\n    pass"))
-    assert source.problem.startswith("linear_regression.ipynb, cell 2, line 2: syntax error")
+    assert source.problem.startswith("linear_regression.ipynb, cell 3, line 2: syntax error")
 
 
 def test_the_notebook_report_carries_the_notes(tmp_path):
@@ -49,7 +49,7 @@ def test_exception_in_a_notebook_names_the_cell(tmp_path):
     path = notebook(tmp_path, "import numpy as np", "def add_bias(X):\n    return X[:, 99]")
     report = grade_file(path)
     message = next(r.message for r in report.results if r.name == "add_bias")
-    assert "IndexError" in message and "linear_regression.ipynb, cell 2, line 2" in message
+    assert "IndexError" in message and "linear_regression.ipynb, cell 3, line 2" in message
 
 
 def test_a_folder_must_hold_exactly_one_submission(tmp_path):
