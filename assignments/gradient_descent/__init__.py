@@ -1,0 +1,1 @@
+"""Assignment 00 `gradient_descent`."""

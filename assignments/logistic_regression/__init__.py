@@ -1,0 +1,1 @@
+"""Assignment 02 `logistic_regression`."""

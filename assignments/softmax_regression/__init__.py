@@ -1,0 +1,1 @@
+"""Assignment 03 `softmax_regression`."""

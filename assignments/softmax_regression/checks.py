@@ -1,0 +1,182 @@
+"""The checks of assignment 03, softmax regression."""
+
+import numpy as np
+
+from grader.checks import CheckFailure, CheckSet
+from grader.compare import Tolerance, as_numeric, assert_calls_keep_inputs, assert_close, compare_call, fit_result
+from grader.gradcheck import assert_own_gradient
+from grader.wire import rng as child_rng
+
+checks = CheckSet()
+
+# Distinct dimensions (m = 2 would hide a missing 1/m, square shapes a transpose),
+# plus one sample, one feature, and two classes.
+SHAPES = {"m=7, n=5, K=4": (7, 5, 4), "m=1, n=5, K=4": (1, 5, 4), "m=7, n=1, K=4": (7, 1, 4),
+          "m=7, n=5, K=2": (7, 5, 2)}
+
+
+def classification_data(rng, m, n, K):
+    """Features of unequal spread and non-zero mean, moderate logits, labels covering the classes."""
+    X = rng.normal(size=(m, n)) * rng.uniform(0.5, 2.0, size=n) + rng.normal(size=n)
+    X_b = np.hstack([np.ones((m, 1)), X])
+    Theta = 0.6 * rng.normal(size=(n + 1, K))
+    y = rng.permutation(np.arange(m) % K) if m >= K else rng.integers(K, size=m)
+    return {"X_b": X_b, "y": y.astype(np.int64), "Theta": Theta, "K": K, "Z": X_b @ Theta}
+
+
+def extreme_logits(rng):
+    """Logits up to ±1e4, with rows on very different scales in the same matrix."""
+    huge = rng.permutation(np.array([[1e4, -1e4, 5e3, 0.0], [-1e4, -2e4 / 3, -9e3, -1e4],
+                                     [800.0, 799.0, -800.0, 0.0]]).T).T
+    small = rng.normal(size=(2, 4))
+    return {"Z": rng.permutation(np.vstack([huge, small]))}
+
+
+def overlapping_classes(rng, m, K=3):
+    """K Gaussian classes around a circle that overlap (the best accuracy is about 0.8), as X_b and y."""
+    y = rng.permutation(np.arange(m) % K)
+    angles = 2 * np.pi * np.arange(K) / K
+    centres = 1.4 * np.column_stack([np.cos(angles), np.sin(angles)]) + np.array([0.5, -0.3])
+    X = centres[y] + rng.normal(size=(m, 2))
+    return np.hstack([np.ones((m, 1)), X]), y
+
+
+def fit_tolerance(ctx):
+    t = ctx.spec.tolerance
+    return Tolerance(t.rtol, t.atol, ctx.spec["fit_float32_rtol"], t.float32_atol)
+
+
+def _each_shape(ctx, function, arguments):
+    for label, (m, n, K) in SHAPES.items():
+        data = ctx.case(label, lambda rng: classification_data(rng, m, n, K))
+        compare_call(ctx, function, [data[a] for a in arguments], key=label,
+                     what=f"{function}({', '.join(arguments)}) with {label}")
+
+
+@checks.check("one_hot", tags=["one_hot"])
+def one_hot(ctx):
+    """one_hot has a 1 in column y[i] of row i"""
+    for label, (m, n, K) in SHAPES.items():
+        data = ctx.case(label, lambda rng: classification_data(rng, m, n, K))
+        compare_call(ctx, "one_hot", [data["y"], K], key=label, what=f"one_hot(y, n_classes={K}) with m={m}")
+
+
+@checks.check("softmax", tags=["softmax"])
+def softmax(ctx):
+    """softmax is exp(Z) over the row sums of exp(Z)"""
+    _each_shape(ctx, "softmax", ["Z"])
+
+
+@checks.check("softmax_extreme", tags=["softmax"])
+def softmax_extreme(ctx):
+    """softmax stays finite, rows summing to 1, for logits up to ±1e4"""
+    Z = ctx.case("Z", extreme_logits)["Z"]
+    what = "softmax(Z) with logits up to ±1e4 and rows on very different scales"
+    P = as_numeric(ctx.student.softmax(Z), what)
+    if P.shape != Z.shape:
+        raise CheckFailure(f"{what}: expected shape {Z.shape}, received shape {P.shape}")
+    bad_rows = np.flatnonzero(~np.all(np.isfinite(P), axis=1))
+    if bad_rows.size:
+        raise CheckFailure(f"{what}: rows {bad_rows.tolist()} hold nan or inf (e^z overflows above z = 709, and "
+                           "underflows to 0 / 0 below about -745): subtract each row's own maximum before exp")
+    sums = P.astype(np.float64).sum(axis=1)
+    assert_close(sums, np.ones(len(Z)), what=f"{what}: the row sums", tol=ctx.spec.tolerance)
+    expected = ctx.expect("Z", lambda ref: ref.softmax(Z))
+    assert_close(P, expected, what=what, tol=ctx.spec.tolerance, hidden=ctx.hidden)
+
+
+@checks.check("softmax_loss", tags=["softmax_loss"])
+def softmax_loss(ctx):
+    """softmax_loss is the mean cross-entropy over the m rows"""
+    _each_shape(ctx, "softmax_loss", ["X_b", "y", "Theta"])
+
+
+@checks.check("softmax_gradient", tags=["softmax_gradient"])
+def softmax_gradient(ctx):
+    """softmax_gradient matches the reference"""
+    _each_shape(ctx, "softmax_gradient", ["X_b", "y", "Theta"])
+
+
+@checks.check("softmax_gradient_numerical", tags=["softmax_gradient", "softmax_loss"])
+def softmax_gradient_numerical(ctx):
+    """softmax_gradient is the derivative of your own softmax_loss"""
+    for label, (m, n, K) in SHAPES.items():
+        data = ctx.case(label, lambda rng: classification_data(rng, m, n, K))
+        assert_own_gradient(ctx.student, "softmax_loss", "softmax_gradient",
+                            [data["X_b"], data["y"], data["Theta"]], wrt=2, what=label,
+                            eps=(ctx.spec["gradient_eps"], ctx.spec["gradient_eps_float32"]),
+                            tol=(ctx.spec["gradient_rel_error"], ctx.spec["gradient_rel_error_float32"]))
+
+
+@checks.check("predict", tags=["predict"])
+def predict(ctx):
+    """predict is the most probable class of each row, as ints"""
+    for label, (m, n, K) in SHAPES.items():
+        data = ctx.case(label, lambda rng: classification_data(rng, m, n, K))
+        labels = compare_call(ctx, "predict", [data["X_b"], data["Theta"]], key=label,
+                              what=f"predict(X_b, Theta) with {label}")
+        if np.asarray(labels).dtype.kind not in "iu":
+            raise CheckFailure(f"predict with {label}: returned {np.asarray(labels).dtype} labels; "
+                               "the contract asks for integer labels 0..K-1 (np.argmax gives them)")
+
+
+@checks.check("fit_full_batch", tags=["fit"])
+def fit_full_batch(ctx):
+    """fit with full batches follows the reference's path"""
+    data = ctx.case("data", lambda rng: classification_data(rng, 7, 5, 4))
+    for key, options in {"learning_rate=0.3, n_epochs=25": (0.3, 25), "default arguments": ()}.items():
+        compare_call(ctx, "fit", [data["X_b"], data["y"], 4, *options], key=key, parts=("Theta", "loss_history"),
+                     tol=fit_tolerance(ctx),
+                     what=f"fit(X_b, y, n_classes=4{', ' if options else ''}{key}) with m=7, n=5")
+
+
+@checks.check("fit_mini_batch", tags=["fit"])
+def fit_mini_batch(ctx):
+    """fit with mini-batches follows the reference's path, given the same rng"""
+    data = ctx.case("data", lambda rng: {**classification_data(rng, 23, 3, 4), "seed": int(rng.integers(2**31))})
+    compare_call(ctx, "fit", [data["X_b"], data["y"], 4, 0.2, 12, 5, child_rng(data["seed"])], key="path",
+                 parts=("Theta", "loss_history"), tol=fit_tolerance(ctx),
+                 what="fit(X_b, y, n_classes=4, learning_rate=0.2, n_epochs=12, batch_size=5, rng) with m=23, "
+                      "n=3 (one rng.permutation(m) per epoch, consecutive slices of it)")
+
+
+@checks.check("training_run", tags=["fit"])
+def training_run(ctx):
+    """fit learns three overlapping classes: held-out accuracy at least the spec's threshold"""
+    seed = ctx.case("seed", lambda rng: {"seed": int(rng.integers(2**31))})["seed"]
+    s = ctx.spec
+    K = s["training_classes"]
+    data_rng = np.random.default_rng(seed)
+    X_b, y = overlapping_classes(data_rng, s["training_m"], K)
+    X_test, y_test = overlapping_classes(data_rng, s["training_test_m"], K)
+    args = [X_b, y, K, s["training_learning_rate"], s["training_epochs"], s["training_batch_size"], child_rng(seed)]
+    what = (f"fit(X_b, y, n_classes={K}, learning_rate={args[3]}, n_epochs={args[4]}, batch_size={args[5]}, "
+            f"rng) on {len(y)} rows of {K} overlapping classes")
+    Theta, history = fit_result(ctx.student.fit(*args), what=what, shape=(3, K), n_epochs=args[4])
+    best = ctx.expect("final loss",
+                      lambda ref: float(ref.fit(X_b, y, *args[2:6], np.random.default_rng(seed))[1][-1]))
+    limit = best * (1 + s["training_loss_margin"])
+    if not history[-1] <= limit:
+        shown = "" if ctx.hidden else f" ({limit:.6g})"
+        raise CheckFailure(f"{what}: the final training loss {history[-1]:.6g} is more than "
+                           f"{s['training_loss_margin']:.0%} above the reference's{shown}")
+    accuracy = float(np.mean(np.argmax(X_test @ Theta, axis=1) == y_test))
+    if not accuracy >= s["training_accuracy"]:
+        raise CheckFailure(f"{what}: the accuracy of Theta on {len(y_test)} held-out rows is {accuracy:.3f}, "
+                           f"below the threshold {s['training_accuracy']}")
+
+
+@checks.check("inputs_unchanged", tags=["one_hot", "softmax", "softmax_loss", "softmax_gradient", "fit", "predict"])
+def inputs_unchanged(ctx):
+    """no function modifies its input arrays"""
+    d = ctx.case("data", lambda rng: classification_data(rng, 7, 5, 4))
+    X_b, y, Theta = d["X_b"], d["y"], d["Theta"]
+    assert_calls_keep_inputs(ctx.student, [
+        ("one_hot", {"y": y, "n_classes": 4}),
+        ("softmax", {"Z": d["Z"]}),
+        ("softmax_loss", {"X_b": X_b, "y": y, "Theta": Theta}),
+        ("softmax_gradient", {"X_b": X_b, "y": y, "Theta": Theta}),
+        ("fit", {"X_b": X_b, "y": y, "n_classes": 4, "learning_rate": 0.1, "n_epochs": 3, "batch_size": 3,
+                 "rng": child_rng(1)}),
+        ("predict", {"X_b": X_b, "Theta": Theta}),
+    ])
