@@ -37,9 +37,16 @@ class Assignment:
         return load_spec(self.folder / "spec.toml")
 
     @cached_property
+    def check_set(self):
+        return importlib.import_module(f"assignments.{self.name}.checks").checks
+
+    @cached_property
     def checks(self):
-        module = importlib.import_module(f"assignments.{self.name}.checks")
-        return module.checks.bind(self.spec)
+        return self.check_set.bind(self.spec)
+
+    def prepare(self, options=None):
+        """What every grading needs first (see ``CheckSet.setup``); ``options`` come from the CLI."""
+        return self.check_set.prepare(self.spec, dict(options or {}))
 
     def fixtures(self):
         if not self.fixtures_path.exists():

@@ -53,6 +53,20 @@ class CheckSet:
 
     def __init__(self):
         self.declared = []
+        self.setup_function = None
+
+    def setup(self, function):
+        """Declare what every grading of this assignment needs first, such as a data set.
+
+        ``function(spec, options)`` runs once per submission, in the grader's
+        process, before the sandbox starts; checks see its result as
+        ``ctx.setup``. It raises ``GradeError`` when the command cannot grade.
+        """
+        self.setup_function = function
+        return function
+
+    def prepare(self, spec, options):
+        return self.setup_function(spec, options) if self.setup_function else None
 
     def check(self, name, *, tags):
         """Declare a check; the first line of the function's docstring is its title."""
@@ -89,7 +103,8 @@ class Context:
     kept, to build the fixtures).
     """
 
-    def __init__(self, check, *, student, spec, mode, fixtures=None, reference=None, seed_parts=()):
+    def __init__(self, check, *, student, spec, mode, fixtures=None, reference=None, seed_parts=(),
+                 setup=None, shared=None, on_event=None):
         self.check = check
         self.student = student
         self.spec = spec
@@ -99,6 +114,9 @@ class Context:
         self.reference = reference
         self.rng = np.random.default_rng(derive_seed(*seed_parts, check.name))
         self.curves = {}
+        self.setup = setup  # what the assignment's setup function returned
+        self.shared = shared if shared is not None else {}  # one submission's checks share this
+        self.on_event = on_event  # progress of long runs, for a person watching
 
     def record_curve(self, name, submission, reference):
         """Keep a training curve (e.g. the loss per epoch) of the submission beside the reference's.

@@ -19,7 +19,6 @@ from grader import wire
 # Bound now, so that a submission that patches these modules cannot break replies.
 _send, _receive, _encode, _decode = wire.send, wire.receive, wire.encode, wire.decode
 _format_exception_only = traceback.format_exception_only
-_extract_tb = traceback.extract_tb
 _HELPER_MODULES = ("assignments.", "grader.probes")
 
 
@@ -90,14 +89,18 @@ class Child:
         _send(self.write_fd, message)
 
     def error(self, exc):
-        line = None
-        for frame in _extract_tb(exc.__traceback__):
-            if frame.filename == self.filename:
-                line = frame.lineno
+        line, function = None, None
+        tb = exc.__traceback__
+        while tb is not None:  # the innermost frame of the submission's own file
+            code = tb.tb_frame.f_code
+            if code.co_filename == self.filename:
+                line, function = tb.tb_lineno, getattr(code, "co_qualname", code.co_name)
+            tb = tb.tb_next
         if isinstance(exc, SyntaxError) and exc.filename == self.filename:
             line = exc.lineno
         text = "".join(_format_exception_only(type(exc), exc)).strip()
         return {"type": type(exc).__name__, "message": text[-800:], "line": line,
+                "function": function if function != "<module>" else None,
                 "not_implemented": isinstance(exc, NotImplementedError)}
 
     def run_import(self, source):

@@ -13,24 +13,26 @@ from .submission import find_submission, load_source
 
 
 def grade_file(path, *, assignment=None, student=DEFAULT_STUDENT, hidden=False, verbose=False,
-               submitted_at=None, submitted_from=""):
+               submitted_at=None, submitted_from="", options=None, on_event=None):
     """Grade the submission at ``path``; hidden checks too where ``hidden``.
 
-    With ``submitted_at`` (a datetime or an ISO string; ``submitted_from`` says
+    ``options`` are assignment-specific (e.g. ``{"data": PATH}`` for
+    keras_mnist); ``on_event`` receives progress events of long checks. With ``submitted_at`` (a datetime or an ISO string; ``submitted_from`` says
     where it came from), the spec's deadline, if any, is applied to the score.
     """
     path = find_submission(path)
     assignment = catalog.get_assignment(assignment) if assignment else catalog.infer_assignment(path)
     reference = assignment.reference() if hidden else None
     report = grade_source(load_source(path), assignment, student=student, reference=reference,
-                          hidden=hidden, verbose=verbose)
+                          hidden=hidden, verbose=verbose, options=options, on_event=on_event)
     if submitted_at is not None and assignment.spec.deadline is not None:
         report.lateness = assignment.spec.deadline.assess(parse_time(submitted_at), submitted_from)
     return report
 
 
 def grade_source(source, assignment, *, student=DEFAULT_STUDENT, hidden=False, reference=None,
-                 mode=None, fixtures=None, verbose=False, blocked=("reference",)):
+                 mode=None, fixtures=None, verbose=False, blocked=("reference",), options=None,
+                 on_event=None):
     """Run ``assignment``'s public checks on ``source``, and its hidden ones where ``hidden``.
 
     ``mode`` "record" runs the public checks with the ``reference``'s answers
@@ -41,12 +43,14 @@ def grade_source(source, assignment, *, student=DEFAULT_STUDENT, hidden=False, r
     fixtures = assignment.fixtures() if fixtures is None else fixtures
     report = Report(assignment.name, source.path.name, student, notes=list(source.notes))
     checks = [c for c in assignment.checks if hidden or not c.hidden]
+    setup, shared = assignment.prepare(options), {}
     with Sandbox(source, spec.limits, blocked=blocked) as sandbox:
         for check in checks:
             check_mode = mode or ("hidden" if check.hidden else "public")
             parts = (course_secret(), assignment.name, student) if check.hidden else ("public", assignment.name)
             context = Context(check, student=sandbox.student, spec=spec, mode=check_mode,
-                              fixtures=fixtures, reference=reference, seed_parts=parts)
+                              fixtures=fixtures, reference=reference, seed_parts=parts,
+                              setup=setup, shared=shared, on_event=on_event)
             report.results.append(run_check(check, context, sandbox, source.problem, verbose))
         report.output = sandbox.captured_output()
         report.student_seconds = sandbox.student_seconds

@@ -24,6 +24,8 @@ from . import wire
 
 _PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 _MARK = "GRADE_SANDBOX"
+# Starts the child: subprocess.Popen, or a fork of a zygote that has imported numpy (grader.zygote).
+launcher = subprocess.Popen
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ class Sandbox:
         env.update({k: os.environ[k] for k in _PASSED_ENV if k in os.environ})
         env.update(self.limits.env)
         try:
-            self.process = subprocess.Popen(
+            self.process = launcher(
                 [sys.executable, "-I", "-m", "grader.child", str(to_child_r), str(from_child_w),
                  str(os.getpid())],
                 pass_fds=(to_child_r, from_child_w), cwd=self.scratch, env=env,
@@ -189,7 +191,9 @@ class Sandbox:
         if "error" in reply:
             err = reply["error"]
             if err["not_implemented"]:
-                raise NotImplementedYet(f"{what} is not implemented yet (it raises NotImplementedError)")
+                name = err.get("function") or what
+                raise NotImplementedYet(f"{name} is not implemented yet (it raises NotImplementedError)"
+                                        + (f", called by {what}" if name != what else ""))
             raise SubmissionFailure(f"{what} raised {err['message']} ({self.source.where(err['line'])})")
         try:
             return wire.decode(reply["ok"])

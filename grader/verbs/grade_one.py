@@ -10,16 +10,22 @@ from ..seeds import DEFAULT_STUDENT
 from ..submission import find_submission
 
 
-def check(*, file, assignment=None, json_path=None, verbose=False, html_path=None):
-    """The public checks only: a student's self-check, no reference needed, no deadline."""
-    report = grade_file(file, assignment=assignment, hidden=False, verbose=verbose)
+def check(*, file, assignment=None, json_path=None, verbose=False, html_path=None, options=None,
+          on_event=None):
+    """The public checks only: a student's self-check, no reference needed, no deadline.
+
+    ``options`` are the assignment's own (``{"data": PATH}`` for keras_mnist);
+    ``on_event`` receives the progress of long checks (training epochs).
+    """
+    report = grade_file(file, assignment=assignment, hidden=False, verbose=verbose, options=options,
+                        on_event=on_event)
     _write_json(report, json_path)
     _write_html(report, html_path)
     return report
 
 
 def submit(*, file, assignment=None, student=DEFAULT_STUDENT, json_path=None, verbose=False,
-           submitted_at=None, html_path=None, gradebook=None):
+           submitted_at=None, html_path=None, gradebook=None, options=None, on_event=None):
     """Public and hidden checks: the official grade of one submission.
 
     The spec's deadline, if any, is applied from ``submitted_at`` (an ISO
@@ -30,7 +36,7 @@ def submit(*, file, assignment=None, student=DEFAULT_STUDENT, json_path=None, ve
     if _assignment_of(file, assignment).spec.deadline is not None:
         when, source = submission_time(file, submitted_at)
     report = grade_file(file, assignment=assignment, student=student, hidden=True, verbose=verbose,
-                        submitted_at=when, submitted_from=source)
+                        submitted_at=when, submitted_from=source, options=options, on_event=on_event)
     _write_json(report, json_path)
     _write_html(report, html_path)
     if gradebook:

@@ -1,0 +1,1 @@
+"""Assignment 05: classify MNIST digits with Keras (data loading, training, stub)."""

@@ -1,0 +1,18 @@
+"""The model is built but never compiled."""
+
+import keras
+
+EPOCHS = 5
+BATCH_SIZE = 32
+
+
+def preprocess(images):
+    return images.reshape(len(images), 784).astype("float32") / 255
+
+
+def build_model():
+    return keras.Sequential([
+        keras.Input(shape=(784,)),
+        keras.layers.Dense(128, activation="relu"),
+        keras.layers.Dense(10, activation="softmax"),
+    ])
