@@ -1,7 +1,7 @@
 """Calibrate assignment 05 (keras_mnist): accuracy, training time and memory.
 
     python benchmarks/keras_mnist.py [--mnist DIR] [--subset DIR] [--seeds N]
-                                     [--module PATH ...] [--budget S] [--threads N]
+                                     [--module PATH ...] [--budget S] [--threads N] [--submit]
 
 Each run is one fresh Python process, as in grading: it imports TensorFlow,
 trains a module through `assignments.keras_mnist.trainer.train` with one seed,
@@ -55,10 +55,12 @@ m = importlib.util.spec_from_file_location("submission", spec["module"])
 module = importlib.util.module_from_spec(m)
 m.loader.exec_module(module)
 t0 = time.perf_counter()
-r = trainer.train(module, d.x_train, d.y_train, d.x_test, d.y_test,
+r = trainer.train(module, d.x_train, d.y_train, d.x_test,
                   epochs_cap=spec["epochs_cap"], time_budget_s=spec["budget"], seed=spec["seed"],
                   param_budget=spec["param_budget"], emit=lambda e: None, threads=spec["threads"])
 r["run_seconds"] = time.perf_counter() - t0
+predictions = r.pop("predictions")
+r["accuracy"] = float((predictions == d.y_test).mean()) if predictions is not None else float("nan")
 r["import_seconds"] = import_s
 r["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 status = dict(line.split(":", 1) for line in open("/proc/self/status") if ":" in line)
@@ -80,6 +82,35 @@ def run_one(module: Path, kind: str, path: str, seed: int, args) -> dict:
     raise RuntimeError(f"run failed ({module.name}, {kind}, seed {seed}):\n{done.stderr[-2000:]}")
 
 
+def time_submit(kind: str, path: str) -> None:
+    """The whole `grade submit` of the reference, as an autograder runs it, on one data set."""
+    import tempfile
+    import time
+
+    import numpy as np
+
+    sys.path.insert(0, str(ROOT))
+    from assignments.keras_mnist import data
+
+    with tempfile.TemporaryDirectory() as tmp:
+        if kind == "split":
+            p = Path(path)
+            d = data.split_test_set(data.read_test_idx(p) if p.is_dir() else data.read_npz(p), *SPLIT)
+            path = str(Path(tmp) / "mnist.npz")
+            np.savez(path, x_train=d.x_train, y_train=d.y_train, x_test=d.x_test, y_test=d.y_test)
+        submission = Path(tmp) / "keras_mnist.py"
+        submission.write_text((ROOT / "reference" / "keras_mnist.py").read_text())
+        grade = str(Path(sys.executable).parent / "grade")
+        started = time.perf_counter()
+        done = subprocess.run([grade, "submit", str(submission), "--data", path, "--json",
+                               str(Path(tmp) / "results.json")], capture_output=True, text=True)
+        seconds = time.perf_counter() - started
+        score = json.loads((Path(tmp) / "results.json").read_text())
+        accuracy = next(t["output"] for t in score["tests"] if "test accuracy" in t["name"])
+        print(f"grade submit reference {kind:<6}: {seconds:.1f} s, exit {done.returncode}, "
+              f"{score['score']}/{score['max_score']}: {accuracy}", flush=True)
+
+
 def mean_std(values: list[float]) -> str:
     return f"{statistics.fmean(values):.4g} ± {statistics.pstdev(values):.2g}"
 
@@ -94,6 +125,7 @@ def main() -> None:
     parser.add_argument("--epochs-cap", type=int, default=50)
     parser.add_argument("--param-budget", type=int, default=10**7)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--submit", action="store_true", help="also time the whole `grade submit`")
     args = parser.parse_args()
 
     sets = [("subset", args.subset)] + ([("split", args.mnist)] if args.mnist else [])
@@ -112,6 +144,9 @@ def main() -> None:
                   f"{mean_std([100 * r['accuracy'] for r in runs])} %, "
                   f"train {mean_std([r['train_seconds'] for r in runs])} s, "
                   f"peak RSS {mean_std([r['maxrss_mb'] for r in runs])} MB", flush=True)
+    if args.submit:
+        for kind, path in sets:
+            time_submit(kind, path)
 
 
 if __name__ == "__main__":
