@@ -1,0 +1,322 @@
+"""The checks of assignment 04 on whole models: Sequential, the optimisers, the gradient of a
+network along random directions, fit, the training runs, and inputs left unchanged."""
+
+import numpy as np
+
+from grader.checks import CheckFailure, Partial
+from grader.compare import Tolerance, as_numeric, assert_close, describe
+from grader.gradcheck import assert_blocks
+
+from . import cases, training_probes
+from .judge import assert_like_reference, checks, declare, expect, run
+
+LAYER_CLASSES = ["Dense", "ReLU", "Sigmoid", "ELU", "BatchNorm"]
+NETWORK_TAGS = ["Sequential", *LAYER_CLASSES, "he_init"]  # what a network of cases.network_case calls
+
+
+# ------------------------------------------------------------------ Sequential
+
+@checks.check("sequential_calls", tags=["Sequential"])
+def sequential_calls(ctx):
+    """Sequential runs forward in order and backward in reverse, passing training on"""
+    X, dout = ctx.case("inputs", lambda rng: (rng.normal(size=(7, 5)), rng.normal(size=(7, 5))))
+    what = "Sequential([three grader layers: x * 2 + 1, x * -0.5 + 1, x * 3 + 1])"
+    got = run(ctx, "sequential_calls", X, dout, what=what)
+    names = ["first", "second", "third"]
+    calls = [["forward", n, False] for n in names] + [["forward", n, True] for n in names]
+    calls += [["backward", n] for n in reversed(names)]
+    log = [list(entry) for entry in got["log"]]
+    for i, (want, entry) in enumerate(zip(calls, log + [None] * len(calls))):
+        if entry != want:
+            raise CheckFailure(f"{what}: call {i + 1} was {entry}, expected {want} (the calls: forward(X, "
+                               "training=False), forward(X), backward(dout); every layer gets the same "
+                               "training flag, and backward runs from the last layer to the first)")
+    if len(log) > len(calls):
+        raise CheckFailure(f"{what}: {len(log) - len(calls)} calls more than expected: {log[len(calls):]}")
+    out = ((X * 2 + 1) * -0.5 + 1) * 3 + 1
+    for key, want, call in (("eval", out, "forward(X, training=False)"), ("train", out, "forward(X)"),
+                            ("dX", dout * 2 * -0.5 * 3, "backward(dout)")):
+        assert_close(got[key], want, what=f"{what}.{call}", tol=ctx.spec.tolerance, hidden=ctx.hidden)
+
+
+@checks.check("sequential_params", tags=NETWORK_TAGS)
+def sequential_params(ctx):
+    """Sequential.params() and grads() list each layer's own arrays, in order"""
+    for scenario, what, args in (
+            ("sequential_calls", "Sequential([grader layers with params {'w', 'b'}, {}, {'z', 'a'}])",
+             ctx.case("inputs", lambda rng: (rng.normal(size=(7, 5)), rng.normal(size=(7, 5))))),
+            ("sequential_params", "Sequential of your Dense, BatchNorm, ReLU, ELU, Sigmoid layers",
+             (ctx.case("network", cases.network_case),))):
+        got = run(ctx, scenario, *args, what=what)
+        for part in ("params", "grads"):
+            if got[part] != "ok":
+                raise CheckFailure(f"{what}.{part}(): {got[part]}; expected the layers' {part} arrays "
+                                   f"themselves, layer by layer, each in its dict's key order")
+
+
+# ------------------------------------------------------------------ optimisers
+
+def _optimizer_case(rng):
+    params = [rng.normal(size=(5, 4)), rng.normal(size=4), rng.normal(size=3)]
+    steps = [[scale * rng.normal(size=p.shape) for p in params] for scale in (1.0, 0.1, 3.0, 0.01, 0.5)]
+    return {"params": params, "steps": steps}
+
+
+def _compare_steps(ctx, got, want, initial, what):
+    """Each step's change of each array against the reference's, norm-relative: float32
+    arithmetic inside an optimiser passes, a wrong update rule does not."""
+    snapshots = got["snapshots"]
+    if snapshots and all(np.array_equal(np.asarray(a), b) for a, b in zip(snapshots[0], initial)):
+        raise CheckFailure(f"{what}: the first step left the arrays it was given unchanged; update each "
+                           "array of params in place (p -= ..., p += ...), do not rebind it")
+    before_got = before_want = initial
+    for t, (got_step, want_step) in enumerate(zip(snapshots, want["snapshots"]), start=1):
+        got_step = [as_numeric(a, f"{what}: params[{i}] after step {t}").astype(np.float64)
+                    for i, a in enumerate(got_step)]
+        for i, (a, b) in enumerate(zip(got_step, want_step)):
+            if a.shape != b.shape:
+                raise CheckFailure(f"{what}: params[{i}] has shape {a.shape} after step {t}, "
+                                   f"expected {b.shape}")
+        changes = {f"the change of params[{i}]": a - b for i, (a, b) in enumerate(zip(got_step, before_got))}
+        expected = {f"the change of params[{i}]": a - b for i, (a, b) in enumerate(zip(want_step, before_want))}
+        assert_blocks(changes, expected, what=f"{what}, step {t}", against="the reference",
+                      tol=ctx.spec["optimizer_rel_error"], floor=ctx.spec["block_floor"], hidden=ctx.hidden)
+        before_got, before_want = got_step, want_step
+
+
+def _optimizer_check(name, settings):
+    def check(ctx):
+        case = ctx.case("case", _optimizer_case)
+        for key, kwargs in settings(ctx).items():
+            what = f"{name}({', '.join(f'{k}={v:.4g}' for k, v in kwargs.items())}).step over 5 steps"
+            got = run(ctx, "optimizer_steps", name, kwargs, case["params"], case["steps"], what=what)
+            want = expect(ctx, key, "optimizer_steps", name, kwargs, case["params"], case["steps"])
+            _compare_steps(ctx, got, want, case["params"], what)
+    return check
+
+
+def _vary(ctx, public, low, high):
+    """A hyperparameter: ``public`` in public checks, drawn from [low, high] in hidden ones."""
+    return float(ctx.rng.uniform(low, high)) if ctx.hidden else public
+
+
+declare("sgd", ["SGD"], "SGD with and without momentum follows the reference over 5 steps",
+        _optimizer_check("SGD", lambda ctx: {
+            "momentum": {"learning_rate": _vary(ctx, 0.05, 0.02, 0.2), "momentum": _vary(ctx, 0.8, 0.5, 0.9)},
+            "plain": {"learning_rate": _vary(ctx, 0.1, 0.02, 0.2), "momentum": 0.0}}))
+declare("adam", ["Adam"], "Adam with bias correction follows the reference over 5 steps",
+        _optimizer_check("Adam", lambda ctx: {
+            "adam": {"learning_rate": _vary(ctx, 0.01, 0.005, 0.05), "beta1": _vary(ctx, 0.8, 0.7, 0.85),
+                     "beta2": _vary(ctx, 0.888, 0.85, 0.95), "eps": _vary(ctx, 1e-2, 1e-3, 3e-2)}}))
+
+
+@checks.check("optimizer_on_model", tags=["SGD", "Adam", "Sequential", "Dense", "ReLU", "he_init"])
+def optimizer_on_model(ctx):
+    """SGD and Adam update a model's own parameter arrays in place"""
+    case = ctx.case("case", cases.small_model_case)
+    for name, kwargs in (("SGD", {"learning_rate": 0.05, "momentum": 0.8}),
+                         ("Adam", {"learning_rate": 0.01, "beta1": 0.8, "beta2": 0.888, "eps": 1e-3})):
+        what = (f"{name}.step(model.params(), model.grads()) on Sequential([Dense(5, 6), ReLU()]), "
+                "each layer's params read back through the layer")
+        got = run(ctx, "optimizer_on_model", name, kwargs, case, 3, what=what)
+        want = expect(ctx, name, "optimizer_on_model", name, kwargs, case, 3)
+        _compare_steps(ctx, got, want, list(case["layers"][0]["params"].values()), what)
+
+
+# ------------------------------------------------------- the whole network
+
+def network_blocks(result, case, what):
+    """The gradient of each block of a network pass: ``dX``, then ``layer i dW`` ... after backward."""
+    blocks = {"dX": result["dX"]}
+    for i, (grads, spec) in enumerate(zip(result["grads"], case["layers"])):
+        if not isinstance(grads, dict) or list(grads) != list(spec["params"]):
+            keys = list(grads) if isinstance(grads, dict) else grads
+            raise CheckFailure(f"{what}: layer {i} ({spec['layer']}) has grads keys {keys}, "
+                               f"expected {list(spec['params'])}")
+        blocks.update({f"layer {i} d{key}": value for key, value in grads.items()})
+    return blocks
+
+
+@checks.check("network_gradient", tags=NETWORK_TAGS)
+def network_gradient(ctx):
+    """A network of your layers: its backward is the derivative of its forward along random directions"""
+    case = ctx.case("network", lambda rng: cases.network_case(rng, vary=ctx.hidden))
+    count, eps = ctx.spec["directions"], ctx.spec["directional_eps"]
+    directions = ctx.case("directions", lambda rng: cases.directions(rng, case, count))
+    what = ("Sequential([Dense(5, 11), BatchNorm(11), ReLU(), Dense(11, 9), ELU(), Dense(9, 6), Sigmoid(), "
+            "Dense(6, 4)]), m=7")
+    got = run(ctx, "network_directional", case, directions, eps, what=what)
+    want = expect(ctx, "pass", "network_directional", case, directions, eps)
+    assert_close(got["out"], want["out"], what=f"{what}: forward", tol=ctx.spec.tolerance, hidden=ctx.hidden)
+    blocks = network_blocks(got, case, what)
+    if got["low"]:
+        return assert_like_reference(ctx, blocks, network_blocks(want, case, what),
+                                     f"{what}: backward (float32: compared with the reference)")
+    analytic = {}
+    for name, block in blocks.items():
+        array = as_numeric(block, f"{what}: {name}")
+        shape = directions[name].shape[1:]
+        if array.shape != shape:
+            raise CheckFailure(f"{what}: {name} has shape {array.shape}, expected {shape}")
+        analytic[name] = np.array([np.sum(array * v) for v in directions[name]])
+    assert_blocks(analytic, got["directional"], what=f"{what}: <gradient, v> for {count} random unit v per block "
+                  "(entry k: direction k)",
+                  against="the derivative of your network's forward along v (loss = sum(out * dout))",
+                  tol=ctx.spec["directional_rel_error"], floor=ctx.spec["block_floor"])
+
+
+# ------------------------------------------------------------------------ fit
+
+def _steps(log, what):
+    """The log of a fit as (forward, backward, step) triples; inference forwards are skipped."""
+    steps, current = [], []
+    for entry in log:
+        op = entry["op"]
+        if op == "forward" and not entry["training"]:
+            continue
+        expected = ["forward", "backward", "step"][len(current)]
+        if op != expected:
+            raise CheckFailure(f"{what}: after {[e['op'] for e in current] or 'a step'} came {op}; each "
+                               "mini-batch is model.forward (training=True), model.backward, optimizer.step")
+        current.append(entry)
+        if op == "step":
+            steps.append(current)
+            current = []
+    return steps
+
+
+def _judge_fit(ctx, got, data, n_epochs, batch_size, what):
+    X, y = data["X"], data["y"]
+    m = len(y)
+    size = batch_size or m
+    sizes = [min(size, m - start) for start in range(0, m, size)]
+    steps = _steps(got["log"], what)
+    if len(steps) != n_epochs * len(sizes):
+        raise CheckFailure(f"{what}: {len(steps)} steps, expected {n_epochs * len(sizes)}: {n_epochs} epochs of "
+                           f"mini-batches of {sizes} rows")
+    history, orders = [], []
+    for e in range(n_epochs):
+        epoch = steps[e * len(sizes):(e + 1) * len(sizes)]
+        rows = [np.asarray(forward["rows"]) for forward, _, _ in epoch]
+        if [len(r) for r in rows] != sizes or sorted(np.concatenate(rows)) != list(range(m)):
+            raise CheckFailure(f"{what}: epoch {e} used batches of {[len(r) for r in rows]} rows that do not "
+                               f"take every row once (expected consecutive slices of sizes {sizes})")
+        orders.append(np.concatenate(rows))
+        total = 0.0
+        for (forward, backward, step), r in zip(epoch, rows):
+            logits, dout = forward["logits"], np.asarray(backward["dout"])
+            loss, grad = training_probes.softmax_loss(logits, y[r])
+            rtol, atol = ctx.spec.tolerance.float32_rtol, ctx.spec.tolerance.float32_atol
+            if dout.shape != logits.shape or not np.allclose(dout, grad, rtol=rtol, atol=atol):
+                raise CheckFailure(f"{what}: model.backward received {describe(dout)}, not the gradient of the "
+                                   "loss of the batch's logits against the batch's labels, "
+                                   "(P - Y) / m_batch (keep X[idx] and y[idx] together)")
+            if step["params"] != "ok" or step["grads"] != "ok":
+                raise CheckFailure(f"{what}: optimizer.step was not given model.params() and model.grads() "
+                                   f"(params: {step['params']}; grads: {step['grads']})")
+            total += loss * len(r)
+        history.append(total / m)
+    for e, order in enumerate(orders if batch_size is not None else []):
+        same = ("their original order" if np.array_equal(order, np.arange(m)) else
+                "the order of the epoch before" if e and np.array_equal(order, orders[e - 1]) else None)
+        if same:
+            raise CheckFailure(f"{what}: epoch {e} takes the rows in {same}; draw order = rng.permutation(m) "
+                               "at the start of each epoch")
+    received = as_numeric(got["history"], f"{what}: the returned history")
+    tol = Tolerance(*ctx.spec["fit_history_tolerance"], *ctx.spec["fit_history_tolerance_float32"])
+    assert_close(received, np.array(history), tol=tol, hidden=ctx.hidden,
+                 what=f"{what}: the returned history (each epoch's batch losses weighted by batch size, over m)")
+
+
+@checks.check("fit", tags=["fit", "SoftmaxCrossEntropy"])
+def fit(ctx):
+    """fit takes shuffled mini-batches, steps after each backward, and returns weighted epoch losses"""
+    data = ctx.case("data", lambda rng: cases.fit_data(rng, ctx.spec["fit_rows"]))
+    for batch_size, n_epochs in ((ctx.spec["fit_batch_size"], 3), (None, 2)):
+        what = (f"fit(model, X, y, optimizer, n_epochs={n_epochs}, batch_size={batch_size}) with "
+                f"m={len(data['y'])}, on a grader model that logs its calls")
+        got = run(ctx, "fit_trace", data["X"], data["y"], data["n_classes"], n_epochs, batch_size, 5, what=what)
+        _judge_fit(ctx, got, data, n_epochs, batch_size, what)
+
+
+# ------------------------------------------------------------------ training
+
+def _spirals(ctx):
+    def make(rng):
+        per_class = ctx.spec["train_per_class"]
+        (X, y), (X_test, y_test) = cases.spirals(rng, per_class), cases.spirals(rng, ctx.spec["test_per_class"])
+        return {"X": X, "y": y, "X_test": X_test, "y_test": y_test, "seed": int(rng.integers(2**31))}
+    return ctx.case("data", make)
+
+
+def _score(ctx, trained, data, what):
+    """Full points where a copy of the model from the last epochs reaches ``accuracy`` on the test set."""
+    history = as_numeric(trained["history"], f"{what}: the loss history fit returned")
+    if not np.all(np.isfinite(history)):
+        raise CheckFailure(f"{what}: the training loss became nan or inf")
+    got = run(ctx, "predict", trained["models"], data["X_test"], what=f"{what}: forward(X_test, training=False)")
+    accuracy = max(float(np.mean(np.asarray(p) == data["y_test"])) for p in got["predicted"])
+    after = f"after epochs {', '.join(map(str, got['epochs']))}" if got["epochs"] else "after training"
+    full, partial = ctx.spec["accuracy"], ctx.spec["accuracy_partial"]
+    said = (f"{what}: best test accuracy of the model {after}: {accuracy:.1%} on held-out spirals, "
+            f"{trained['seconds']:.1f} s of training (full points from {full:.0%}; a linear model "
+            "reaches about 50 %)")
+    if accuracy >= full:
+        return None
+    if accuracy >= partial:
+        return Partial(0.5, f"{said}; half points from {partial:.0%}")
+    raise CheckFailure(said)
+
+
+@checks.check("training_own", tags=["build_model", "fit", "Adam", "Sequential", "SoftmaxCrossEntropy"])
+def training_own(ctx):
+    """Your build_model trained by your fit and Adam reaches the spec's test accuracy"""
+    data, settings = _spirals(ctx), ctx.spec["training"]
+    config = {**settings, "n_classes": 3, "seed": data["seed"]}
+    what = (f"build_model(2, 3, rng) trained on {len(data['y'])} points by fit(model, X, y, "
+            f"Adam({settings['learning_rate']}), n_epochs, batch_size={settings['batch_size']}), called to reach "
+            f"epochs {', '.join(map(str, settings['snapshots']))} in turn")
+    trained = run(ctx, "train_own", data["X"], data["y"], config, what=what)
+    if not ctx.hidden:
+        reference = ctx.expect("history", lambda ref: training_probes.train_own(ref, data["X"], data["y"],
+                                                                                config)["history"])
+        ctx.record_curve("training loss", trained["history"], reference)
+    return _score(ctx, trained, data, what)
+
+
+def grader_network(seed, width):
+    """The grader's network of the submission's layers, initialised by its own Dense."""
+    seeds = [int(s) for s in np.random.default_rng(seed).integers(2**31, size=4)]
+    return [{"layer": "Dense", "args": [2, width], "rng": seeds[0]},
+            {"layer": "BatchNorm", "args": [width]}, {"layer": "ReLU"},
+            {"layer": "Dense", "args": [width, width], "kwargs": {"init": "xavier"}, "rng": seeds[1]},
+            {"layer": "ELU", "args": [0.7]}, {"layer": "Dropout", "args": [0.1], "rng": seeds[2]},
+            {"layer": "Dense", "args": [width, 3], "rng": seeds[3]}]
+
+
+@checks.check("training_layers", tags=["Dense", "BatchNorm", "ReLU", "ELU", "Dropout", "he_init", "xavier_init"])
+def training_layers(ctx):
+    """A network of your layers trained by the grader's own loop reaches the spec's test accuracy"""
+    data, settings = _spirals(ctx), ctx.spec["grader_training"]
+    specs = grader_network(data["seed"], settings["width"])
+    what = (f"Dense(2, {settings['width']}), BatchNorm, ReLU, Dense(xavier), ELU(0.7), Dropout(0.1), Dense(3), "
+            f"trained by the grader's loop ({settings['snapshots'][-1]} epochs, batches of "
+            f"{settings['batch_size']})")
+    trained = run(ctx, "train_layers", specs, data["X"], data["y"], {**settings, "seed": data["seed"]}, what=what)
+    return _score(ctx, trained, data, what)
+
+
+# ------------------------------------------------------------ inputs unchanged
+
+@checks.check("inputs_unchanged", tags=[*LAYER_CLASSES, "Dropout", "SoftmaxCrossEntropy", "fit", "he_init"])
+def inputs_unchanged(ctx):
+    """No forward, backward or fit modifies its input arrays"""
+    def make(rng):
+        layers = [cases.layer_case(rng, name, 7) for name in LAYER_CLASSES]
+        dropout = {"layer": "Dropout", "args": [0.3], "rng": 3}
+        layers.append({**cases.layer_case(rng, "ReLU", 7), "layer": dropout})
+        return {"layers": layers, "logits": rng.normal(size=(7, 4)), "y": rng.integers(0, 4, size=7)}
+    data = ctx.case("data", make)
+    changed = run(ctx, "inputs_kept", data["layers"], data["logits"], data["y"], what="the layers, loss and fit")
+    if changed:
+        raise CheckFailure(f"{'; '.join(changed)}: work on new arrays (the contract: inputs are never modified)")

@@ -1,0 +1,371 @@
+"""Scenarios of assignment 04 that run next to the submission, in its process (those of
+training are in ``training_probes``).
+
+Each scenario takes a module first (the submission's, or the reference when the
+grader computes the expected answer with the same code) and returns plain
+data: arrays, numbers, lists, dicts. The checks judge that data in the
+grader's process. Running a scenario in one call keeps the per-call cost of
+the sandbox out of loops of hundreds of forward passes.
+
+Only numpy (and the standard library) is imported here: this module is loaded
+inside the sandbox, where the reference is not available.
+
+A submission whose objects lack what the contract says (a ``params`` key, a
+shape) yields ``{PROBLEM: message}``; its exceptions, NotImplementedError
+included, reach the grader as they are, naming the function that raised them.
+"""
+
+import functools
+
+import numpy as np
+
+PROBLEM = "__problem__"
+_LOW = (np.float16, np.float32)
+
+
+class Problem(Exception):
+    """The submission's objects are not shaped as the contract says."""
+
+
+def scenario(function):
+    """Make ``function(module, ...)`` a scenario: the child passes ``emit``; a contract problem
+    comes back as data (see the module's docstring)."""
+    @functools.wraps(function)
+    def run(module, *args, emit=None, **kwargs):
+        try:
+            return function(module, *args, **kwargs)
+        except Problem as exc:
+            return {PROBLEM: str(exc)}
+    return run
+
+
+def _low(value):
+    return isinstance(value, (np.ndarray, np.generic)) and value.dtype.type in _LOW
+
+
+def plain(value):
+    """A copy of a numeric array (the submission may change its own later); anything else as it is."""
+    if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "biuf":
+        return np.array(value, copy=True)
+    return value
+
+
+# ---------------------------------------------------------------- building layers
+
+def label(spec):
+    """``Dense(5, 4)``: a layer spec as the student would write it."""
+    def show(value):
+        return f"{value:.4g}" if isinstance(value, float) else repr(value)
+    parts = [show(a) for a in spec.get("args", [])]
+    parts += [f"{k}={show(v)}" for k, v in spec.get("kwargs", {}).items()]
+    return f"{spec['layer']}({', '.join(parts)})"
+
+
+def make_layer(module, spec):
+    """Build ``spec["layer"](*args, **kwargs)``; set its params to ``spec["params"]`` in place."""
+    kwargs = dict(spec.get("kwargs", {}))
+    if "rng" in spec:
+        kwargs["rng"] = np.random.default_rng(spec["rng"])
+    if not hasattr(module, spec["layer"]):
+        raise Problem(f"missing {spec['layer']}: the submission does not define it")
+    layer = getattr(module, spec["layer"])(*spec.get("args", []), **kwargs)
+    wanted = spec.get("params")
+    if wanted is not None:
+        params = getattr(layer, "params", None)
+        keys = list(params) if isinstance(params, dict) else None
+        if keys != list(wanted):
+            raise Problem(f"{label(spec)}.params has keys {keys}, expected {list(wanted)} in this order")
+        for key, value in wanted.items():
+            if np.shape(params[key]) != np.shape(value):
+                raise Problem(f"{label(spec)}.params[{key!r}] has shape {np.shape(params[key])}, "
+                              f"expected {np.shape(value)}")
+            params[key][...] = value
+    return layer
+
+
+def _grads(layer, spec):
+    grads = getattr(layer, "grads", None)
+    if not isinstance(grads, dict):
+        raise Problem(f"{label(spec)}.grads is not a dict")
+    return {key: plain(value) for key, value in grads.items()}
+
+
+# ------------------------------------------------------------------ one layer
+
+@scenario
+def layer_pass(module, case, backward=True):
+    """Warm-up training forwards, then ``forward(X, training)`` and, where ``backward``, ``backward(dout)``."""
+    spec = case["layer"]
+    layer = make_layer(module, spec)
+    for batch in case.get("warmup", []):
+        layer.forward(batch.copy(), training=True)
+    out = layer.forward(case["X"].copy(), training=case.get("training", True))
+    result = {"out": plain(out)}
+    if backward:
+        result["dX"] = plain(layer.backward(case["dout"].copy()))
+        result["grads"] = _grads(layer, spec)
+    if spec["layer"] == "BatchNorm":
+        result["running"] = {"mean": plain(getattr(layer, "running_mean", None)),
+                             "var": plain(getattr(layer, "running_var", None))}
+    return result
+
+
+def _central(loss, array, eps):
+    """Per-entry central differences of ``loss()`` in ``array``, changed in place and restored."""
+    grad = np.zeros(array.shape)
+    for index in np.ndindex(array.shape):
+        kept = array[index]
+        array[index] = kept + eps
+        up = loss()
+        array[index] = kept - eps
+        down = loss()
+        array[index] = kept
+        grad[index] = (up - down) / (2 * eps)
+    return grad
+
+
+@scenario
+def layer_numerical(module, case, eps):
+    """Central differences of ``sum(forward(X) * dout)`` in X and each parameter, entry by entry.
+
+    ``{"low": True}`` where the forward returns float32: its differences would be noise.
+    """
+    spec = case["layer"]
+    layer = make_layer(module, spec)
+    for batch in case.get("warmup", []):
+        layer.forward(batch.copy(), training=True)
+    X, dout, training = case["X"].copy(), case["dout"], case.get("training", True)
+    out = layer.forward(X, training=training)
+    if _low(out):
+        return {"low": True}
+
+    def loss():
+        return float(np.sum(np.asarray(layer.forward(X, training=training), dtype=np.float64) * dout))
+
+    blocks = {"dX": _central(loss, X, eps)}
+    for key, value in layer.params.items():
+        blocks[f"d{key}"] = _central(loss, value, eps)
+    return {"low": False, "blocks": blocks}
+
+
+@scenario
+def loss_pass(module, logits, y):
+    """``SoftmaxCrossEntropy().forward(logits, y)`` and its ``backward()``."""
+    fn = module.SoftmaxCrossEntropy()
+    loss = fn.forward(logits.copy(), y.copy())
+    return {"loss": plain(loss), "dlogits": plain(fn.backward())}
+
+
+@scenario
+def loss_numerical(module, logits, y, eps):
+    """Central differences of the submission's loss in the logits (``{"low": True}`` in float32)."""
+    fn = module.SoftmaxCrossEntropy()
+    Z = logits.copy()
+    if _low(np.asarray(fn.forward(Z, y))) or _low(fn.backward()):
+        return {"low": True}
+    return {"low": False, "blocks": {"dlogits": _central(lambda: float(fn.forward(Z, y)), Z, eps)}}
+
+
+# -------------------------------------------------------------- whole network
+
+def _network(module, specs):
+    layers = [make_layer(module, spec) for spec in specs]
+    return layers, module.Sequential(layers)
+
+
+def _blocks(layers, X):
+    """The arrays a gradient check perturbs: the input, then each layer's params in key order."""
+    blocks = [("dX", X)]
+    for i, layer in enumerate(layers):
+        blocks += [(f"layer {i} d{key}", value) for key, value in layer.params.items()]
+    return blocks
+
+
+@scenario
+def network_directional(module, case, directions, eps):
+    """Forward and backward of a ``Sequential`` of the submission's layers, then the derivative of
+    ``sum(out * dout)`` along each given direction of each block, by central differences.
+
+    Costs 2 forward passes per direction and block, whatever the number of
+    parameters: ``forwards`` counts them all.
+    """
+    layers, model = _network(module, case["layers"])
+    X, dout = case["X"].copy(), case["dout"]
+    out = model.forward(X, training=True)
+    result = {"out": plain(out), "dX": plain(model.backward(dout.copy())), "forwards": 1}
+    result["grads"] = [_grads(layer, spec) for layer, spec in zip(layers, case["layers"])]
+    if _low(out):
+        return {**result, "low": True}
+
+    def loss():
+        result["forwards"] += 1
+        return float(np.sum(np.asarray(model.forward(X, training=True), dtype=np.float64) * dout))
+
+    result["directional"] = {}
+    for name, array in _blocks(layers, X):
+        kept, values = array.copy(), []
+        for v in directions[name]:
+            array[...] = kept + eps * v
+            up = loss()
+            array[...] = kept - eps * v
+            down = loss()
+            values.append((up - down) / (2 * eps))
+        array[...] = kept
+        result["directional"][name] = np.array(values)
+    return {**result, "low": False}
+
+
+@scenario
+def network_central(module, case, eps):
+    """The full per-entry central-difference check of the same network: 2 forwards per parameter."""
+    layers, model = _network(module, case["layers"])
+    X, dout = case["X"].copy(), case["dout"]
+    count = [0]
+
+    def loss():
+        count[0] += 1
+        return float(np.sum(np.asarray(model.forward(X, training=True), dtype=np.float64) * dout))
+
+    blocks = {name: _central(loss, array, eps) for name, array in _blocks(layers, X)}
+    return {"blocks": blocks, "forwards": count[0]}
+
+
+# ----------------------------------------------------------------- Sequential
+
+class _Tracer:
+    """A grader layer for Sequential's checks: ``out = X * scale + 1``; it logs its calls."""
+
+    def __init__(self, name, log, scale, sizes):
+        self.name, self.log, self.scale = name, log, scale
+        self.params = {key: np.full(size, scale + i) for i, (key, size) in enumerate(sizes)}
+        self.grads = {key: np.zeros(size) for key, size in sizes}
+
+    def forward(self, X, training=True):
+        self.log.append(["forward", self.name, training])
+        return X * self.scale + 1.0
+
+    def backward(self, dout):
+        self.log.append(["backward", self.name])
+        self.grads = {key: np.full(p.shape, 10 * self.scale) for key, p in self.params.items()}
+        return dout * self.scale
+
+
+@scenario
+def sequential_calls(module, X, dout):
+    """A Sequential of three tracer layers: the order of the calls, the flags passed, what comes back.
+
+    The tracers list their params under keys out of alphabetical order, and the
+    middle one has none; ``params``/``grads`` report whether the lists hold
+    those very arrays (after a backward that replaced every grads array).
+    """
+    log = []
+    tracers = [_Tracer("first", log, 2.0, [("w", 3), ("b", 2)]), _Tracer("second", log, -0.5, []),
+               _Tracer("third", log, 3.0, [("z", 4), ("a", 1)])]
+    model = module.Sequential(tracers)
+    result = {"eval": plain(model.forward(X.copy(), training=False))}
+    result["train"] = plain(model.forward(X.copy()))
+    result["dX"] = plain(model.backward(dout.copy()))
+    result["log"] = log
+    expected_params = [p for t in tracers for p in t.params.values()]
+    expected_grads = [g for t in tracers for g in t.grads.values()]
+    result["params"] = same_arrays(model.params(), expected_params)
+    result["grads"] = same_arrays(model.grads(), expected_grads)
+    return result
+
+
+def same_arrays(received, expected):
+    """``"ok"``, or what differs between the list ``received`` and the arrays ``expected``."""
+    if not isinstance(received, (list, tuple)):
+        return f"a {type(received).__name__}, not a list"
+    if len(received) != len(expected):
+        return f"{len(received)} arrays where there are {len(expected)}"
+    for i, (got, want) in enumerate(zip(received, expected)):
+        if got is not want:
+            return f"entry {i} is not the layer's own array (a copy, or another layer's)"
+    return "ok"
+
+
+@scenario
+def sequential_params(module, case):
+    """``params()`` and ``grads()`` of a Sequential of the submission's layers, against their dicts."""
+    layers, model = _network(module, case["layers"])
+    model.forward(case["X"].copy(), training=True)
+    model.backward(case["dout"].copy())
+    params = [p for layer in layers for p in layer.params.values()]
+    grads = [g for layer in layers for g in layer.grads.values()]  # read after backward
+    return {"params": same_arrays(model.params(), params), "grads": same_arrays(model.grads(), grads)}
+
+
+# ----------------------------------------------------------------- optimisers
+
+@scenario
+def optimizer_steps(module, name, kwargs, params, steps):
+    """``step(params, grads)`` once per entry of ``steps``; the params arrays after each step."""
+    optimizer = getattr(module, name)(**kwargs)
+    arrays = [p.copy() for p in params]
+    snapshots = []
+    for grads in steps:
+        optimizer.step(arrays, [g.copy() for g in grads])
+        snapshots.append([a.copy() for a in arrays])
+    return {"snapshots": snapshots}
+
+
+@scenario
+def optimizer_on_model(module, name, kwargs, case, n_steps):
+    """Steps of the optimiser on a Sequential of the submission's layers; each layer's params
+    read back through the layer after every step."""
+    layers, model = _network(module, case["layers"])
+    optimizer = getattr(module, name)(**kwargs)
+    snapshots = []
+    for _ in range(n_steps):
+        model.forward(case["X"].copy(), training=True)
+        model.backward(case["dout"].copy())
+        optimizer.step(model.params(), model.grads())
+        snapshots.append([plain(p) for layer in layers for p in layer.params.values()])
+    return {"snapshots": snapshots}
+
+
+# ------------------------------------------------------------------- dropout
+
+def dropout_inputs(seed, shape):
+    """X (no entry within 0.01 of 0) and dout for Dropout's checks, drawn from ``seed`` on either side."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=shape)
+    return X + 0.01 * np.where(X >= 0, 1.0, -1.0), rng.normal(size=shape)
+
+
+@scenario
+def dropout_pass(module, rate, seed, data_seed, shape, parts):
+    """Two training forwards (a backward after the first), then an inference forward and backward;
+    the ``parts`` asked for: out, dX, again, inference, inference_dX."""
+    X, dout = dropout_inputs(data_seed, shape)
+    layer = module.Dropout(rate, rng=np.random.default_rng(seed))
+    result = {"out": plain(layer.forward(X.copy(), training=True))}
+    result["dX"] = plain(layer.backward(dout.copy()))
+    result["again"] = plain(layer.forward(X.copy(), training=True))
+    result["inference"] = plain(layer.forward(X.copy(), training=False))
+    result["inference_dX"] = plain(layer.backward(dout.copy()))
+    return {part: result[part] for part in parts}
+
+
+# --------------------------------------------------------------- initialisers
+
+@scenario
+def init_draw(module, name, n_in, n_out, seed):
+    """``name(n_in, n_out, rng)`` twice with the same seed: the draw, and whether it repeats."""
+    first = getattr(module, name)(n_in, n_out, np.random.default_rng(seed))
+    second = getattr(module, name)(n_in, n_out, np.random.default_rng(seed))
+    same = isinstance(first, np.ndarray) and np.array_equal(first, second)
+    return {"W": plain(first), "repeats": bool(same)}
+
+
+@scenario
+def dense_init(module, n_in, n_out, init, seed):
+    """A new ``Dense``: its params and grads, and the draw of its initialiser with the same seed."""
+    layer = module.Dense(n_in, n_out, init=init, rng=np.random.default_rng(seed))
+    drawn = getattr(module, f"{init}_init")(n_in, n_out, np.random.default_rng(seed))
+    params, grads = getattr(layer, "params", None), getattr(layer, "grads", None)
+    if not isinstance(params, dict) or not isinstance(grads, dict):
+        raise Problem("Dense(...).params and .grads must be dicts")
+    return {"params": {k: plain(v) for k, v in params.items()},
+            "grads": {k: plain(v) for k, v in grads.items()}, "drawn": plain(drawn)}
