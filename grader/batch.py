@@ -60,6 +60,7 @@ class Task:
     sha256: str
     submitted_at: str    # the file's modification time, ISO 8601 UTC
     data: bytes = field(repr=False, compare=False)
+    options: dict = field(default_factory=dict, compare=False)  # the assignment's own, e.g. MNIST's path
 
     @property
     def label(self):
@@ -203,7 +204,8 @@ def grade_task(task):
             path.write_bytes(task.data)
             outcome.report = grade_file(path, assignment=task.assignment, student=task.student, hidden=True,
                                         submitted_at=task.submitted_at,
-                                        submitted_from="the file's modification time")
+                                        submitted_from="the file's modification time",
+                                        options=task.options)
     except GradeError as exc:
         outcome.error = exc.message
     except Exception as exc:  # a grader bug costs this submission only, and is recorded

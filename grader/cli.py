@@ -104,7 +104,8 @@ def submit_command(obj, file, assignment, student, json_path, html_path, submitt
 @click.option("--out", metavar="DIR", help="Also write each student's results.json, feedback.md and feedback.html here.")
 @click.option("--regrade", is_flag=True, help="Grade again what this grader version already graded.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress line.")
-def batch_command(directory, assignment, workers, scheduler, gradebook, out, regrade, quiet):
+@_data
+def batch_command(directory, assignment, workers, scheduler, gradebook, out, regrade, quiet, data):
     """Grade every submission in DIR (DIR/<student>/FILE, or DIR/<student>.py with --assignment).
 
     Each grade is committed to the gradebook as it finishes; run the same command again to
@@ -113,7 +114,7 @@ def batch_command(directory, assignment, workers, scheduler, gradebook, out, reg
     """
     from .verbs.batch import batch
     summary = batch(directory=directory, assignment=assignment, workers=workers, scheduler=scheduler,
-                    gradebook=gradebook, out=out, regrade=regrade, progress=not quiet)
+                    gradebook=gradebook, out=out, regrade=regrade, progress=not quiet, options=_options(data))
     click.echo(summary.render())
     sys.exit(summary.exit_code)
 

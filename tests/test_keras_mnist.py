@@ -151,3 +151,19 @@ def test_stub_scores_zero_saying_not_implemented():
     report = grade(Path(__file__).parent.parent / "assignments" / "keras_mnist" / "stub.py")
     assert report.score == 0
     assert all("not implemented yet" in r.message for r in report.results)
+
+
+@pytest.mark.slow
+def test_a_class_is_graded_in_batch_with_the_data_option(tmp_path, grade_cli):
+    import shutil
+    from click.testing import CliRunner
+    from grader.cli import main
+    for student, name in (("ada", "correct/mlp.py"), ("bob", "buggy/preprocess__not_scaled.py")):
+        (tmp_path / "class" / student).mkdir(parents=True)
+        shutil.copy(SUBMISSIONS / "keras_mnist" / name, tmp_path / "class" / student / "keras_mnist.py")
+    result = CliRunner().invoke(main, ["batch", str(tmp_path / "class"), "--workers", "2", "--quiet",
+                                       "--gradebook", str(tmp_path / "g.sqlite"), "--data", str(SMALL)])
+    assert result.exit_code == 0, result.output
+    export = CliRunner().invoke(main, ["export", "--gradebook", str(tmp_path / "g.sqlite"), "--format", "csv"])
+    rows = {line.split(",")[0]: line for line in export.output.splitlines()[1:]}
+    assert set(rows) == {"ada", "bob"}

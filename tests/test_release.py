@@ -104,6 +104,8 @@ def test_no_reference_code_in_the_bundle(bundle):
     texts = {p: _flat(p.read_text(errors="replace")) for p in _bundle_files(bundle)}
     reference_files = sorted((PROJECT / "reference").glob("*.py"))
     assert reference_files
+    # The stubs set up what the contract fixes (an __init__ making params); that is given anyway.
+    stubs = [_flat(p.read_text()) for p in (PROJECT / "assignments").glob("*/stub.py")]
     checked = 0
     for path in reference_files:
         source = path.read_text()
@@ -112,7 +114,7 @@ def test_no_reference_code_in_the_bundle(bundle):
                 continue
             body = node.body[1:] if ast.get_docstring(node) is not None else node.body
             text = _flat("\n".join(ast.get_source_segment(source, s) for s in body))
-            if len(text) < 30:  # `return X_b @ theta` is not distinctive
+            if len(text) < 30 or any(text in stub for stub in stubs):  # `return X_b @ theta` is not distinctive
                 continue
             checked += 1
             for bundle_path, bundle_text in texts.items():

@@ -11,7 +11,7 @@ import fcntl
 import statistics
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .. import catalog
@@ -142,12 +142,14 @@ def _clock(seconds):
 
 
 def batch(*, directory, assignment=None, workers=None, scheduler=None, gradebook=DEFAULT_PATH, out=None,
-          regrade=False, progress=True, start_method="forkserver"):
+          regrade=False, progress=True, start_method="forkserver", options=None):
     """Grade every submission in ``directory`` into ``gradebook``; returns a ``BatchSummary``.
 
     ``workers`` processes here (default: one per core), or the Dask cluster
     at ``scheduler``. ``out``: a folder for each student's results.json and
-    feedback.md. ``progress``: draw the progress line on stderr.
+    feedback.md. ``progress``: draw the progress line on stderr. ``options``:
+    the assignments' own, e.g. ``{"data": PATH}`` for keras_mnist (a path every
+    worker can read).
     """
     started = time.monotonic()
     if assignment is not None:
@@ -168,7 +170,7 @@ def batch(*, directory, assignment=None, workers=None, scheduler=None, gradebook
             versions = {name: grader_version(name) for name in {t.assignment for t in found.tasks}}
             book.see(found.tasks)
             done = set() if regrade else book.graded_keys()
-            todo = [t for t in found.tasks
+            todo = [replace(t, options=dict(options or {})) for t in found.tasks
                     if (t.student, t.assignment, t.sha256, versions[t.assignment]) not in done]
             summary.skipped = len(found.tasks) - len(todo)
             if todo and scheduler:
