@@ -266,11 +266,11 @@ def _import_message(message, seconds):
     return f"{message}; no check could run"
 
 
-def _kill_marked(mark):
-    """Kill every process whose environment carries this sandbox's mark."""
+def _kill_marked(mark, spare=None):
+    """Kill every process whose environment carries this sandbox's mark, but this one and ``spare``."""
     needle = f"{_MARK}={mark}".encode()
     for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == os.getpid():
+        if not entry.isdigit() or int(entry) in (os.getpid(), spare):
             continue
         try:
             with open(f"/proc/{entry}/environ", "rb") as handle:
@@ -290,16 +290,6 @@ class Module:
         if name.startswith("_"):
             raise AttributeError(name)
         return _Callable(self._sandbox, {"name": name}, None, name)
-
-    def has(self, name):
-        """Whether the submission defines ``name`` (starts the child if needed)."""
-        if not self._sandbox._alive():
-            self._sandbox._start()
-        return name in self._sandbox.names
-
-    def value(self, name):
-        """A module-level value, such as the constant ``EPOCHS``."""
-        return _get(self._sandbox, {"name": name}, None, name)
 
     def helper(self, function, *args, what=None, on_event=None, **kwargs):
         """Run a grader function (``module:name``) in the child, given the student's module.

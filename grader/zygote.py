@@ -34,7 +34,8 @@ import sys
 import threading
 import time
 
-_MARK = "GRADE_SANDBOX"
+from .sandbox import _MARK, _kill_marked
+
 _PER_SANDBOX = ("HOME", "TMPDIR", _MARK)
 _zygotes = {}
 _lock = threading.Lock()
@@ -178,19 +179,6 @@ class Forked:
     def __del__(self):
         if getattr(self, "pidfd", None) is not None:
             os.close(self.pidfd)
-
-
-def _kill_marked(mark, spare=None):
-    needle = f"{_MARK}={mark}".encode()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) in (os.getpid(), spare):
-            continue
-        try:
-            with open(f"/proc/{entry}/environ", "rb") as handle:
-                if needle in handle.read().split(b"\0"):
-                    os.kill(int(entry), signal.SIGKILL)
-        except (OSError, ValueError):
-            continue
 
 
 # -- the zygote process ------------------------------------------------------------
