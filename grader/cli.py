@@ -55,7 +55,7 @@ def _progress(event):
         loss, accuracy = event.get("loss"), event.get("accuracy")
         click.echo(f"  epoch {event['epoch']}/{event.get('epochs', '?')}"
                    + (f"  loss {loss:.4f}" if loss is not None else "")
-                   + (f"  accuracy {accuracy:.2%}" if accuracy is not None else "")
+                   + (f"  training accuracy {accuracy:.2%}" if accuracy is not None else "")
                    + f"  ({event.get('seconds', 0):.1f} s)", err=True)
 
 

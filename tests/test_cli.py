@@ -127,3 +127,14 @@ def test_the_installed_command_runs(reference_copy):
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert "PASS" in out.stdout
+
+
+def test_training_progress_is_shown_on_a_terminal_only(monkeypatch, capsys):
+    from grader import cli
+    event = {"epoch": 2, "epochs": 5, "loss": 0.25, "accuracy": 0.9, "seconds": 1.5}
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    cli._progress(event)
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    cli._progress(event)
+    assert "epoch 2/5  loss 0.2500  training accuracy 90.00%  (1.5 s)" in capsys.readouterr().err
