@@ -1,6 +1,5 @@
 """The command line contract: exit statuses, the JSON form, reproducibility, misuse."""
 
-import json
 import subprocess
 import sys
 from pathlib import Path

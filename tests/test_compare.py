@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from grader.checks import CheckFailure
-from grader.compare import Tolerance, assert_close, assert_unchanged
+from grader.compare import assert_close, assert_unchanged
 from grader.gradcheck import (assert_directional, assert_gradient, central_difference,
                               relative_error)
 

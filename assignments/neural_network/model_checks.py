@@ -186,7 +186,7 @@ def _steps(log, what):
 
 
 def _judge_fit(ctx, got, data, n_epochs, batch_size, what):
-    X, y = data["X"], data["y"]
+    y = data["y"]
     m = len(y)
     size = batch_size or m
     sizes = [min(size, m - start) for start in range(0, m, size)]
