@@ -5,14 +5,12 @@ shape and dtype, the worst element, its index and the tolerance. With
 ``hidden=True`` the expected values themselves are never shown.
 """
 
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import wire
 from .checks import CheckFailure
-from .sandbox import SubmissionFailure
 
 _LOW_PRECISION = (np.float16, np.float32)
 
@@ -111,19 +109,9 @@ def assert_calls_keep_inputs(student, calls):
     """Run each ``(function, {name: argument})`` of ``calls`` in the submission; fail if
     an array argument comes back changed (see ``grader.probes:call_keeping_inputs``)."""
     for function, named in calls:
-        with failures_named(function, "call_keeping_inputs"):
-            after = student.helper("grader.probes:call_keeping_inputs", function, *named.values())
+        after = student.call_keeping_inputs(function, *named.values())
         arrays = {name: value for name, value in named.items() if isinstance(value, np.ndarray)}
         assert_unchanged(arrays, dict(zip(named, after["args"])), what=function)
-
-
-@contextmanager
-def failures_named(function, helper):
-    """Say ``function``, not the grader's ``helper`` that called it, in the submission's failures."""
-    try:
-        yield
-    except SubmissionFailure as exc:
-        raise type(exc)(str(exc).replace(helper, function, 1)) from None
 
 
 def fit_result(received, *, what, shape, n_epochs):

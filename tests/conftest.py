@@ -11,6 +11,13 @@ HERE = Path(__file__).parent
 SUBMISSIONS = HERE / "submissions"
 
 
+def failed_checks(path, assignment, hidden=False):
+    """``{check name: message}`` of the checks ``path`` fails, public or hidden ones."""
+    from grader.grading import grade_file
+    report = grade_file(path, assignment=assignment, hidden=hidden)
+    return {r.name: r.message for r in report.results if not r.passed and r.hidden == hidden}
+
+
 def variants(assignment, kind):
     """The test submissions of ``assignment`` in ``buggy/`` or ``correct/``."""
     folder = SUBMISSIONS / assignment / kind

@@ -6,9 +6,8 @@ import pytest
 from assignments.gradient_descent import functions
 from grader import wire
 from grader.gradcheck import central_difference, relative_error
-from grader.grading import grade_file
 
-from conftest import SUBMISSIONS
+from conftest import SUBMISSIONS, failed_checks
 from hidden_checks import SHOWS_EXPECTED_NUMBER, numbers_given_away, run_hidden_check
 
 NAME = "gradient_descent"
@@ -16,8 +15,7 @@ BUGGY = SUBMISSIONS / NAME / "buggy"
 
 
 def failed(path, hidden=False):
-    report = grade_file(path, assignment=NAME, hidden=hidden)
-    return {r.name: r.message for r in report.results if not r.passed and r.hidden == hidden}
+    return failed_checks(path, NAME, hidden)
 
 
 @pytest.mark.parametrize("name", sorted(functions.FUNCTIONS))

@@ -11,7 +11,7 @@ from grader.catalog import get_assignment
 from grader.grading import grade_file, grade_source
 from grader.submission import load_source
 
-from conftest import SUBMISSIONS
+from conftest import SUBMISSIONS, failed_checks
 from hidden_checks import SHOWS_EXPECTED_NUMBER, numbers_given_away, run_hidden_check
 
 NAME = "softmax_regression"
@@ -21,8 +21,7 @@ REFERENCE = Path(get_assignment(NAME).reference().__file__)
 
 
 def failed(path, hidden=False):
-    report = grade_file(path, assignment=NAME, hidden=hidden)
-    return {r.name: r.message for r in report.results if not r.passed and r.hidden == hidden}
+    return failed_checks(path, NAME, hidden)
 
 
 def test_extreme_logits_defeat_both_unstable_softmaxes():

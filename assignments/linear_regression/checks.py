@@ -3,8 +3,9 @@
 import numpy as np
 
 from grader.checks import CheckFailure, CheckSet
-from grader.compare import Tolerance, assert_close, assert_unchanged, compare_call, compare_result
-from grader.gradcheck import assert_gradient, central_difference
+from grader.compare import (Tolerance, assert_calls_keep_inputs, assert_close, compare_call, compare_result,
+                            fit_result)
+from grader.gradcheck import assert_own_gradient
 from grader.wire import rng as child_rng
 
 checks = CheckSet()
@@ -94,17 +95,13 @@ def mse_gradient(ctx):
 @checks.check("mse_gradient_numerical", tags=["mse_gradient", "mse_loss"])
 def mse_gradient_numerical(ctx):
     """mse_gradient is the derivative of your own mse_loss"""
+    # The MSE is quadratic in theta, so a central difference is exact for any step:
+    # a large one keeps float32 rounding out of the way.
     for label, (m, n) in SHAPES.items():
         data = ctx.case(label, lambda rng: regression_data(rng, m, n))
-        X_b, y = data["X_b"], data["y"]
-        analytic = ctx.student.mse_gradient(X_b, y, data["theta"])
-        # The MSE is quadratic in theta, so a central difference is exact for any step:
-        # a large one keeps float32 rounding out of the way.
-        numerical = central_difference(lambda t: ctx.student.mse_loss(X_b, y, t), data["theta"], eps=1e-2)
-        low = np.asarray(analytic).dtype == np.float32
-        tol = ctx.spec["gradient_rel_error_float32" if low else "gradient_rel_error"]
-        assert_gradient(analytic, numerical, what=f"mse_gradient with {label}",
-                        against="the numerical derivative of your mse_loss", tol=tol)
+        assert_own_gradient(ctx.student, "mse_loss", "mse_gradient", [data["X_b"], data["y"], data["theta"]],
+                            wrt=2, what=label, eps=(1e-2, 1e-2),
+                            tol=(ctx.spec["gradient_rel_error"], ctx.spec["gradient_rel_error_float32"]))
 
 
 @checks.check("normal_equation", tags=["normal_equation"])
@@ -139,13 +136,7 @@ def fit_mini_batch(ctx):
     call = (f"fit(X_b, y, learning_rate={FIT['learning_rate']}, n_epochs={FIT['n_epochs']}, "
             f"batch_size={FIT['batch_size']}) with m={FIT['m']}")
     result = ctx.student.fit(X_b, y, FIT["learning_rate"], FIT["n_epochs"], FIT["batch_size"], child_rng(7))
-    if not isinstance(result, (tuple, list)) or len(result) != 2:
-        raise CheckFailure(f"{call}: expected a tuple (theta, loss_history)")
-    theta, history = (np.asarray(part, dtype=np.float64) for part in result)
-    if history.shape != (FIT["n_epochs"],):
-        raise CheckFailure(f"{call}: loss_history has shape {history.shape}, expected ({FIT['n_epochs']},)")
-    if theta.shape != (FIT["n"] + 1,) or not np.all(np.isfinite(theta)):
-        raise CheckFailure(f"{call}: theta has shape {theta.shape} or holds nan/inf")
+    theta, history = fit_result(result, what=call, shape=(FIT["n"] + 1,), n_epochs=FIT["n_epochs"])
     best = np.mean((X_b @ np.linalg.lstsq(X_b, y, rcond=None)[0] - y) ** 2)
     reached = np.mean((X_b @ theta - y) ** 2)
     limit = best * ctx.spec["mini_batch_loss_ratio"]
@@ -167,7 +158,5 @@ CALLS = {
 def inputs_unchanged(ctx):
     """no function modifies its input arrays"""
     data = ctx.case("data", lambda rng: regression_data(rng, 7, 5))
-    for function, names in CALLS.items():
-        args = [data[n] for n in names]
-        after = ctx.student.call_keeping_inputs(function, *args)
-        assert_unchanged(dict(zip(names, args)), dict(zip(names, after["args"])), what=function)
+    assert_calls_keep_inputs(ctx.student, [(function, {n: data[n] for n in names})
+                                           for function, names in CALLS.items()])

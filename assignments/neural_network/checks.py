@@ -46,26 +46,20 @@ def forward_check(layer, variants):
     return check
 
 
-def backward_check(layer, variants):
+def backward_check(layer, variants, *, own):
+    """Gradients of ``layer``: against the numerical derivative of the submission's own
+    forward (``own``), or against the reference's gradients."""
     def check(ctx):
         for key, options in variants.items():
             case = _layer_case(ctx, layer, key, options)
             what = f"{describe_case(case)}: backward"
             got = gradient_blocks(run(ctx, "layer_pass", case, what=what), case["layer"], what)
             want = gradient_blocks(expect(ctx, key, "layer_pass", case), case["layer"], what)
-            numerical = run(ctx, "layer_numerical", case, ctx.spec["gradient_eps"], what=what)
-            assert_like_own(ctx, got, numerical, want, what)
-    return check
-
-
-def backward_reference_check(layer, variants):
-    def check(ctx):
-        for key, options in variants.items():
-            case = _layer_case(ctx, layer, key, options)
-            what = f"{describe_case(case)}: backward"
-            got = gradient_blocks(run(ctx, "layer_pass", case, what=what), case["layer"], what)
-            want = gradient_blocks(expect(ctx, key, "layer_pass", case), case["layer"], what)
-            assert_like_reference(ctx, got, want, what)
+            if own:
+                numerical = run(ctx, "layer_numerical", case, ctx.spec["gradient_eps"], what=what)
+                assert_like_own(ctx, got, numerical, want, what)
+            else:
+                assert_like_reference(ctx, got, want, what)
     return check
 
 
@@ -74,9 +68,9 @@ for _layer, (_prefix, _forward, _backward) in LAYERS.items():
     declare(f"{_prefix}_forward", _tags, f"{_layer}.forward matches the reference",
             forward_check(_layer, _forward))
     declare(f"{_prefix}_backward", _tags, f"{_layer}.backward is the derivative of your own forward",
-            backward_check(_layer, _backward))
+            backward_check(_layer, _backward, own=True))
     declare(f"{_prefix}_backward_reference", _tags, f"{_layer}.backward matches the reference",
-            backward_reference_check(_layer, _backward))
+            backward_check(_layer, _backward, own=False))
 
 
 @checks.check("dense_init", tags=["Dense", "he_init", "xavier_init"])
