@@ -1,0 +1,396 @@
+"""Attacks on the grader by a submission, each graded by the CLI as a user runs it.
+
+Every attack file below is a linear-regression submission whose own functions
+are not implemented: a score above 0 is one it did not compute. Each test says
+what the attack tried and asserts that it earned nothing, that the secret never
+appears, that nothing of it outlives the grading, that no file outside its
+scratch folder changed, and that the grader and any victim survived.
+"""
+
+import json
+import os
+import secrets
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+
+
+from conftest import SUBMISSIONS
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="attacks through Linux's /proc")
+
+CORRECT = SUBMISSIONS / "linear_regression" / "correct" / "loops.py"
+FUNCTIONS = ("add_bias", "scale_features", "predict", "mse_loss", "mse_gradient", "normal_equation", "fit")
+
+# What every attack starts from: a walk up the process tree, and functions it did not write.
+PRELUDE = f'''
+import os, signal, sys, time
+
+def _parent(pid):
+    try:
+        with open(f"/proc/{{pid}}/stat") as handle:
+            return int(handle.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError):
+        return 0
+
+def _ancestors():
+    found, pid = [], os.getppid()
+    while pid > 1:
+        found.append(pid)
+        pid = _parent(pid)
+    return found
+
+def _cmdline(pid):
+    try:
+        with open(f"/proc/{{pid}}/cmdline", "rb") as handle:
+            return handle.read().decode(errors="replace").split("\\0")
+    except OSError:
+        return []
+
+def _option(name):
+    """The value of option ``name`` on an ancestor's command line, resolved in its cwd."""
+    for pid in _ancestors():
+        words = _cmdline(pid)
+        if name in words[:-1]:
+            try:
+                return os.path.join(os.readlink(f"/proc/{{pid}}/cwd"), words[words.index(name) + 1]), pid
+            except OSError:
+                return words[words.index(name) + 1], pid
+    return None, None
+
+def _not_mine(*args, **kwargs):
+    raise NotImplementedError
+
+{" = ".join(FUNCTIONS)} = _not_mine
+FORGED = {{"score": 30.0, "max_score": 30.0, "output": "forged", "tests": []}}
+'''
+
+
+def grade(tmp_path, body, *args, env=None, command="submit", timeout=120):
+    """Write PRELUDE + body as a submission and grade it with the CLI in a child process."""
+    target = tmp_path / "linear_regression.py"
+    target.write_text(PRELUDE + body)
+    return run_cli(command, target, *args, env=env, timeout=timeout)
+
+
+def run_cli(command, target, *args, env=None, timeout=120):
+    full_env = {**os.environ, **(env or {})}
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "grader.cli", command, str(target), *map(str, args)],
+                          capture_output=True, text=True, env=full_env, timeout=timeout,
+                          cwd=target.parent)
+    done.seconds = time.monotonic() - started
+    return done
+
+
+def results(path):
+    return json.loads(Path(path).read_text())
+
+
+def processes_with(token):
+    """Pids of living processes whose command line holds ``token``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                if token.encode() in handle.read():
+                    found.append(int(entry))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.fixture
+def leftovers():
+    """Tokens of processes an attack may leave; on the old grader, the test kills them itself."""
+    tokens = []
+    yield tokens
+    for token in tokens:
+        for pid in processes_with(token):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+
+def assert_earned_nothing(done, json_path):
+    assert done.returncode == 1, (done.returncode, done.stdout[-2000:], done.stderr[-2000:])
+    data = results(json_path)
+    assert data["score"] == 0, data["score"]
+    assert "forged" not in data.get("output", "")
+
+
+def test_reading_the_reference_from_disk_earns_nothing(tmp_path):
+    body = '''
+for _root in [os.path.dirname(os.path.dirname(sys.modules["grader"].__file__)), *sys.path]:
+    try:
+        _source = open(os.path.join(_root, "reference", "linear_regression.py")).read()
+    except OSError:
+        continue
+    _namespace = {}
+    exec(_source, _namespace)
+    for _name in ''' + repr(FUNCTIONS) + ''':
+        globals()[_name] = _namespace[_name]
+    break
+'''
+    json_path = tmp_path / "results.json"
+    done = grade(tmp_path, body, "--json", json_path)
+    assert_earned_nothing(done, json_path)
+
+
+def test_the_secret_in_an_ancestors_environment_never_reaches_any_output(tmp_path):
+    secret = "secret-" + secrets.token_hex(8)
+    body = '''
+for _pid in _ancestors():
+    try:
+        _environ = open(f"/proc/{_pid}/environ", "rb").read().split(b"\\0")
+    except OSError:
+        continue
+    for _entry in _environ:
+        if _entry.startswith(b"GRADE_SECRET="):
+            print(_entry.decode())
+            raise RuntimeError(_entry.decode())
+'''
+    json_path = tmp_path / "results.json"
+    done = grade(tmp_path, body, "--json", json_path, env={"GRADE_SECRET": secret})
+    assert_earned_nothing(done, json_path)
+    for text in (done.stdout, done.stderr, json_path.read_text()):
+        assert secret not in text
+
+
+def test_forging_results_json_and_killing_the_grader_does_not_win(tmp_path):
+    body = '''
+_path, _grader = _option("--json")
+if _path:
+    with open(_path, "w") as _handle:
+        _handle.write(__import__("json").dumps(FORGED))
+    os.kill(_grader, signal.SIGKILL)
+'''
+    json_path = tmp_path / "results.json"
+    done = grade(tmp_path, body, "--json", json_path)
+    assert done.returncode != -signal.SIGKILL
+    assert_earned_nothing(done, json_path)
+
+
+def test_a_detached_process_cannot_overwrite_results_json_after_the_grader_exits(tmp_path, leftovers):
+    token = "forger" + secrets.token_hex(4)
+    leftovers.append(token)
+    body = f'''
+_path, _grader = _option("--json")
+_code = """
+import json, os, sys, time
+path, grader = sys.argv[1], int(sys.argv[2])
+for _ in range(400):
+    try:
+        os.kill(grader, 0)
+    except ProcessLookupError:
+        break
+    except PermissionError:
+        pass
+    time.sleep(0.01)
+for _ in range(20):
+    try:
+        with open(path, "w") as handle:
+            handle.write(json.dumps({{"score": 30.0, "max_score": 30.0, "output": "forged", "tests": []}}))
+    except OSError:
+        pass
+    time.sleep(0.1)
+"""
+if _path and os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.execve(sys.executable, [sys.executable, "-c", _code, _path, str(_grader), "{token}"], {{}})
+    os._exit(0)
+time.sleep(0.2)
+'''
+    json_path = tmp_path / "results.json"
+    done = grade(tmp_path, body, "--json", json_path)
+    assert processes_with(token) == []
+    time.sleep(2.5)  # what a surviving forger would have used to write
+    assert_earned_nothing(done, json_path)
+
+
+def test_writing_into_the_graders_code_and_fixtures_changes_nothing(tmp_path):
+    import assignments
+    import grader
+    token = "planted" + secrets.token_hex(4)
+    targets = [Path(grader.__file__).parent / f"{token}.py",
+               Path(assignments.__file__).parent / "linear_regression" / "fixtures" / f"{token}.json"]
+    body = f'''
+import grader, assignments
+for _path in [os.path.join(os.path.dirname(grader.__file__), "{token}.py"),
+              os.path.join(os.path.dirname(assignments.__file__), "linear_regression", "fixtures", "{token}.json")]:
+    try:
+        with open(_path, "w") as _handle:
+            _handle.write("full_marks = True\\n")
+    except OSError:
+        pass
+'''
+    try:
+        json_path = tmp_path / "results.json"
+        done = grade(tmp_path, body, "--json", json_path)
+        assert_earned_nothing(done, json_path)
+        assert [t for t in targets if t.exists()] == []
+    finally:
+        for target in targets:
+            target.unlink(missing_ok=True)
+
+
+def test_killing_a_process_found_by_its_argv_leaves_it_alive(tmp_path):
+    victim = subprocess.Popen(["sleep", "987.654"])
+    body = '''
+for _entry in os.listdir("/proc"):
+    if _entry.isdigit() and "987.654" in _cmdline(int(_entry)):
+        try:
+            os.kill(int(_entry), signal.SIGKILL)
+        except OSError:
+            pass
+'''
+    try:
+        json_path = tmp_path / "results.json"
+        done = grade(tmp_path, body, "--json", json_path)
+        assert_earned_nothing(done, json_path)
+        assert victim.poll() is None, "the victim was killed"
+    finally:
+        victim.kill()
+        victim.wait()
+
+
+def test_a_tcp_connection_to_localhost_reaches_nobody(tmp_path):
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    server.setblocking(False)
+    body = f'''
+import socket
+try:
+    socket.create_connection(("127.0.0.1", {server.getsockname()[1]}), timeout=2).sendall(b"answers, please")
+except OSError:
+    pass
+'''
+    try:
+        json_path = tmp_path / "results.json"
+        done = grade(tmp_path, body, "--json", json_path)
+        assert_earned_nothing(done, json_path)
+        with pytest.raises(BlockingIOError):
+            server.accept()
+    finally:
+        server.close()
+
+
+def test_three_hundred_detached_processes_do_not_outlive_the_grading(tmp_path, leftovers):
+    token = "55.%d" % secrets.randbelow(10**6)
+    leftovers.append(token)
+    body = f'''
+for _ in range(300):
+    try:
+        _pid = os.fork()
+    except OSError:
+        break
+    if _pid == 0:
+        os.setsid()
+        try:
+            if os.fork() == 0:
+                os.execve("/bin/sleep", ["sleep", "{token}"], {{}})
+        finally:
+            os._exit(0)
+    os.waitpid(_pid, 0)
+'''
+    json_path = tmp_path / "results.json"
+    done = grade(tmp_path, body, "--json", json_path)
+    assert processes_with(token) == []
+    assert_earned_nothing(done, json_path)
+
+
+CLASSMATE = f'''
+_folder, _batch = _option("batch")
+if _folder:
+    for _student in os.listdir(_folder):
+        try:
+            _source = open(os.path.join(_folder, _student, "linear_regression.py")).read()
+        except OSError:
+            continue
+        if "_not_mine" not in _source:
+            _namespace = {{}}
+            exec(_source, _namespace)
+            for _name in {FUNCTIONS!r}:
+                globals()[_name] = _namespace[_name]
+            break
+'''
+
+
+def class_of(tmp_path, attack):
+    """DIR/alice (correct), DIR/bob (nothing implemented), DIR/mallory (the attack)."""
+    folder = tmp_path / "class"
+    for student, text in [("alice", CORRECT.read_text()), ("bob", PRELUDE), ("mallory", PRELUDE + attack)]:
+        (folder / student).mkdir(parents=True)
+        (folder / student / "linear_regression.py").write_text(text)
+    return folder
+
+
+def batch_scores(gradebook):
+    with sqlite3.connect(gradebook) as db:
+        rows = db.execute("SELECT s.student, r.score, r.max_score FROM runs r "
+                          "JOIN submissions s ON s.id = r.submission_id").fetchall()
+    return {student: (score, top) for student, score, top in rows}
+
+
+def test_in_a_batch_a_classmates_file_is_out_of_reach(tmp_path):
+    folder = class_of(tmp_path, CLASSMATE)
+    gradebook = tmp_path / "course.sqlite"
+    done = run_cli("batch", folder, "--workers", "1", "--gradebook", gradebook)
+    assert done.returncode == 0, done.stderr[-2000:]  # every submission graded
+    scores = batch_scores(gradebook)
+    assert scores["alice"][0] == scores["alice"][1] > 0
+    assert scores["bob"][0] == scores["mallory"][0] == 0, scores
+
+
+def test_in_a_batch_no_process_survives_to_rewrite_the_gradebook(tmp_path, leftovers):
+    token = "rewriter" + secrets.token_hex(4)
+    leftovers.append(token)
+    attack = f'''
+_book, _batch = _option("--gradebook")
+_code = """
+import os, sqlite3, sys, time
+book, batch = sys.argv[1], int(sys.argv[2])
+for _ in range(600):
+    try:
+        os.kill(batch, 0)
+    except ProcessLookupError:
+        break
+    except PermissionError:
+        pass
+    time.sleep(0.01)
+for _ in range(20):
+    try:
+        with sqlite3.connect(book, timeout=1) as db:
+            db.execute("UPDATE runs SET score = max_score, raw_score = max_score")
+            db.execute("UPDATE results SET points = max_points, status = 'passed'")
+    except Exception:
+        pass
+    time.sleep(0.1)
+"""
+if _book and os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.execve(sys.executable, [sys.executable, "-c", _code, _book, str(_batch), "{token}"], {{}})
+    os._exit(0)
+time.sleep(0.2)
+'''
+    folder = class_of(tmp_path, attack)
+    gradebook = tmp_path / "course.sqlite"
+    done = run_cli("batch", folder, "--workers", "1", "--gradebook", gradebook)
+    assert done.returncode == 0, done.stderr[-2000:]  # every submission graded
+    assert processes_with(token) == []
+    time.sleep(2.5)
+    scores = batch_scores(gradebook)
+    assert scores["bob"][0] == scores["mallory"][0] == 0, scores
