@@ -61,6 +61,7 @@ class Task:
     submitted_at: str    # the file's modification time, ISO 8601 UTC
     data: bytes = field(repr=False, compare=False)
     options: dict = field(default_factory=dict, compare=False)  # the assignment's own, e.g. MNIST's path
+    require_confinement: bool = field(default=False, compare=False)
 
     @property
     def label(self):
@@ -205,7 +206,8 @@ def grade_task(task):
             outcome.report = grade_file(path, assignment=task.assignment, student=task.student, hidden=True,
                                         submitted_at=task.submitted_at,
                                         submitted_from="the file's modification time",
-                                        options=task.options)
+                                        options=task.options,
+                                        require_confinement=task.require_confinement)
     except GradeError as exc:
         outcome.error = exc.message
     except Exception as exc:  # a grader bug costs this submission only, and is recorded
@@ -422,46 +424,10 @@ def _die():
 
 
 def kill_descendants(root):
-    """SIGKILL every process below ``root``, their process groups, and the sandboxes' marked processes."""
-    from .sandbox import _MARK, _kill_marked
+    """SIGKILL every process below ``root`` (sandboxes, zygotes, and orphans this worker adopted)."""
+    from .reaper import descendants, sweep
 
-    below = _descendants(root)
-    marks = set()
-    for pid in below:
-        try:
-            with open(f"/proc/{pid}/environ", "rb") as handle:
-                for item in handle.read().split(b"\0"):
-                    if item.startswith(_MARK.encode() + b"="):
-                        marks.add(item.split(b"=", 1)[1].decode(errors="replace"))
-        except OSError:
-            pass
-    for pid in below:
-        for kill in (os.killpg, os.kill):
-            try:
-                kill(pid, signal.SIGKILL)  # a sandbox child leads its own process group
-            except (ProcessLookupError, PermissionError):
-                pass
-    for mark in marks:
-        _kill_marked(mark)
-
-
-def _descendants(root):
-    children = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as handle:
-                ppid = int(handle.read().rsplit(b")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        children.setdefault(ppid, []).append(int(entry))
-    found, todo = [], [root]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
+    sweep(descendants(root))
 
 
 # -- a Dask cluster --------------------------------------------------------------------

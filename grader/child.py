@@ -1,9 +1,10 @@
 """The sandboxed child: runs the student's module and answers the parent's calls.
 
 Started by ``grader.sandbox`` as ``python -I -m grader.child READ_FD WRITE_FD
-PARENT_PID``; it dies with its parent and applies its limits before the
-submission runs. It imports only the standard library, numpy and
-``grader.wire`` before the student's code, and sends back plain data.
+PARENT_PID``; it dies with its parent, applies its limits and confines itself
+(``grader.confinement``) before the submission runs. It imports only the
+standard library, numpy, ``grader.wire`` and ``grader.confinement`` (with its
+Landlock binding) before the student's code, and sends back plain data.
 """
 
 import importlib
@@ -14,7 +15,7 @@ import traceback
 import types
 import warnings
 
-from grader import wire
+from grader import confinement, wire
 
 # Bound now, so that a submission that patches these modules cannot break replies.
 _send, _receive, _encode, _decode = wire.send, wire.receive, wire.encode, wire.decode
@@ -64,6 +65,7 @@ class Child:
         self.objects = {}
         self.module = types.ModuleType(config["module_name"])
         self.module.__file__ = self.filename
+        self.confinement = ""
 
     def store(self, value):
         key = len(self.objects) + 1
@@ -84,6 +86,7 @@ class Child:
         raise ValueError(f"unknown token {item.kind}")
 
     def reply(self, **message):
+        message["confinement"] = self.confinement
         message["output"] = self.output.take()
         message["dropped"] = self.output.dropped
         _send(self.write_fd, message)
@@ -188,8 +191,9 @@ def main():
         die_with_parent(int(sys.argv[3]))
     config = _receive(read_fd)
     apply_limits(config["rlimits"])
-    sys.meta_path.insert(0, BlockImports(config["blocked"]))
     child = Child(read_fd, write_fd, config)
+    child.confinement = confinement.apply(config["confinement"])
+    sys.meta_path.insert(0, BlockImports(config["blocked"]))
     sys.stdin = io.StringIO()
     sys.stdout = sys.stderr = child.output
     warnings.simplefilter("default")

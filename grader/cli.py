@@ -34,13 +34,24 @@ def main(ctx, verbose):
 
 def _finish(report):
     click.echo(report.render_text())
+    _warn_unconfined([report])
     sys.exit(0 if report.passed else 1)
+
+
+def _warn_unconfined(reports):
+    unconfined = sorted({r.confinement for r in reports if r.unconfined})
+    for description in unconfined:
+        click.echo(f"warning: the submission's code ran unconfined ({description}): it could read "
+                   "this user's files, reach the network and signal other processes; "
+                   "--require-confinement refuses to grade so", err=True)
 
 
 _file = click.argument("file", type=click.Path(path_type=str))
 _assignment = click.option("--assignment", "-a", metavar="NAME", help="Assignment (default: from the file name).")
 _json = click.option("--json", "json_path", metavar="PATH", help="Also write Gradescope's results.json here.")
 _html = click.option("--html", "html_path", metavar="PATH", help="Also write the feedback page (HTML) here.")
+_require = click.option("--require-confinement", is_flag=True,
+                        help="Refuse to grade (exit 2) where the submission would run unconfined.")
 _data = click.option("--data", metavar="PATH", help="keras_mnist: MNIST as an mnist.npz, or a folder of the "
                      "four IDX .gz files (default: $GRADE_MNIST, then Keras's cache).")
 
@@ -84,13 +95,16 @@ def check_command(obj, file, assignment, json_path, html_path, data):
               "a time without offset is local).")
 @click.option("--gradebook", metavar="PATH", help="Also record the graded submission in this gradebook.")
 @_data
+@_require
 @click.pass_obj
-def submit_command(obj, file, assignment, student, json_path, html_path, submitted_at, gradebook, data):
+def submit_command(obj, file, assignment, student, json_path, html_path, submitted_at, gradebook, data,
+                   require_confinement):
     """Grade FILE with public and hidden checks: the official grade."""
     from .verbs.grade_one import submit
     _finish(submit(file=file, assignment=assignment, student=student, json_path=json_path,
                    verbose=obj["verbose"], submitted_at=submitted_at, html_path=html_path,
-                   gradebook=gradebook, options=_options(data), on_event=_progress))
+                   gradebook=gradebook, options=_options(data), on_event=_progress,
+                   require_confinement=require_confinement))
 
 
 @main.command("batch")
@@ -105,7 +119,9 @@ def submit_command(obj, file, assignment, student, json_path, html_path, submitt
 @click.option("--regrade", is_flag=True, help="Grade again what this grader version already graded.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress line.")
 @_data
-def batch_command(directory, assignment, workers, scheduler, gradebook, out, regrade, quiet, data):
+@_require
+def batch_command(directory, assignment, workers, scheduler, gradebook, out, regrade, quiet, data,
+                  require_confinement):
     """Grade every submission in DIR (DIR/<student>/FILE, or DIR/<student>.py with --assignment).
 
     Each grade is committed to the gradebook as it finishes; run the same command again to
@@ -114,8 +130,10 @@ def batch_command(directory, assignment, workers, scheduler, gradebook, out, reg
     """
     from .verbs.batch import batch
     summary = batch(directory=directory, assignment=assignment, workers=workers, scheduler=scheduler,
-                    gradebook=gradebook, out=out, regrade=regrade, progress=not quiet, options=_options(data))
+                    gradebook=gradebook, out=out, regrade=regrade, progress=not quiet, options=_options(data),
+                    require_confinement=require_confinement)
     click.echo(summary.render())
+    _warn_unconfined([g.report for g in summary.current if g.report is not None])
     sys.exit(summary.exit_code)
 
 

@@ -42,7 +42,7 @@ from .errors import GradeError
 from .report import CheckResult, Report
 
 DEFAULT_PATH = "gradebook.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: runs.confinement
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS batches (
@@ -83,6 +83,7 @@ CREATE TABLE IF NOT EXISTS runs (
     output TEXT,                       -- what the submission printed
     lateness TEXT,                     -- JSON, where a deadline was applied
     gradescope TEXT,                   -- JSON results.json
+    confinement TEXT,                  -- what confined the submission ("none: why" where nothing)
     worker TEXT,
     started_at TEXT NOT NULL,
     finished_at TEXT NOT NULL
@@ -210,7 +211,8 @@ class Gradebook:
             if version > SCHEMA_VERSION:
                 raise GradeError(f"{self.path}: written by a newer grader (schema {version}); upgrade `grade`")
             if version < SCHEMA_VERSION:
-                self.db.executescript("BEGIN IMMEDIATE;" + SCHEMA
+                upgrade = "ALTER TABLE runs ADD COLUMN confinement TEXT;" if version == 1 else ""
+                self.db.executescript("BEGIN IMMEDIATE;" + SCHEMA + upgrade
                                       + f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
         except sqlite3.DatabaseError as exc:
             raise GradeError(f"{self.path}: cannot open the gradebook ({exc})") from None
@@ -280,13 +282,14 @@ class Gradebook:
             penalty = getattr(report, "penalty", 0.0)
             cursor = self.db.execute(
                 "INSERT INTO runs (submission_id, batch_id, grader_version, status, score, max_score, "
-                "raw_score, execution_time, notes, output, lateness, gradescope, worker, started_at, "
-                "finished_at) VALUES (?, ?, ?, 'graded', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "raw_score, execution_time, notes, output, lateness, gradescope, confinement, worker, "
+                "started_at, finished_at) VALUES (?, ?, ?, 'graded', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (submission_id, batch_id, grader_version, report.score, report.max_score,
                  getattr(report, "raw_score", report.score), report.execution_time,
                  json.dumps(list(report.notes)), report.output,
                  json.dumps(lateness.to_dict(penalty)) if lateness is not None else None,
-                 json.dumps(report.to_gradescope()), worker, started_at, finished_at))
+                 json.dumps(report.to_gradescope()), getattr(report, "confinement", ""), worker,
+                 started_at, finished_at))
             run_id = cursor.lastrowid
             self.db.executemany(
                 "INSERT INTO results (run_id, position, check_id, name, title, hidden, tags, points, "
@@ -361,7 +364,7 @@ class Gradebook:
         results = [_check_result(r) for r in rows]
         report = Report(run["assignment"], run["filename"], run["student"], results=results,
                         notes=json.loads(run["notes"] or "[]"), output=run["output"] or "",
-                        execution_time=run["execution_time"] or 0.0)
+                        execution_time=run["execution_time"] or 0.0, confinement=run["confinement"] or "")
         if run["lateness"] and hasattr(report, "lateness"):
             report.lateness = _lateness(json.loads(run["lateness"]))
         return report

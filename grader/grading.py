@@ -3,9 +3,10 @@
 import time
 import traceback
 
-from . import catalog
+from . import catalog, confinement
 from .checks import CheckFailure, Context, Partial
 from .deadlines import parse_time
+from .errors import GradeError
 from .report import CheckResult, Report, round_points
 from .sandbox import Sandbox, SubmissionFailure
 from .seeds import DEFAULT_STUDENT, course_secret
@@ -13,18 +14,20 @@ from .submission import find_submission, load_source
 
 
 def grade_file(path, *, assignment=None, student=DEFAULT_STUDENT, hidden=False, verbose=False,
-               submitted_at=None, submitted_from="", options=None, on_event=None):
+               submitted_at=None, submitted_from="", options=None, on_event=None, require_confinement=False):
     """Grade the submission at ``path``; hidden checks too where ``hidden``.
 
     ``options`` are assignment-specific (e.g. ``{"data": PATH}`` for
     keras_mnist); ``on_event`` receives progress events of long checks. With ``submitted_at`` (a datetime or an ISO string; ``submitted_from`` says
     where it came from), the spec's deadline, if any, is applied to the score.
+    ``require_confinement`` (or the spec's ``[sandbox]`` setting) refuses to grade unconfined.
     """
     path = find_submission(path)
     assignment = catalog.get_assignment(assignment) if assignment else catalog.infer_assignment(path)
     reference = assignment.reference() if hidden else None
     report = grade_source(load_source(path), assignment, student=student, reference=reference,
-                          hidden=hidden, verbose=verbose, options=options, on_event=on_event)
+                          hidden=hidden, verbose=verbose, options=options, on_event=on_event,
+                          require_confinement=require_confinement)
     if submitted_at is not None and assignment.spec.deadline is not None:
         report.lateness = assignment.spec.deadline.assess(parse_time(submitted_at), submitted_from)
     return report
@@ -32,7 +35,7 @@ def grade_file(path, *, assignment=None, student=DEFAULT_STUDENT, hidden=False, 
 
 def grade_source(source, assignment, *, student=DEFAULT_STUDENT, hidden=False, reference=None,
                  mode=None, fixtures=None, verbose=False, blocked=("reference",), options=None,
-                 on_event=None):
+                 on_event=None, require_confinement=False):
     """Run ``assignment``'s public checks on ``source``, and its hidden ones where ``hidden``.
 
     ``mode`` "record" runs the public checks with the ``reference``'s answers
@@ -40,6 +43,8 @@ def grade_source(source, assignment, *, student=DEFAULT_STUDENT, hidden=False, r
     """
     started = time.monotonic()
     spec = assignment.spec
+    if require_confinement or spec.limits.require_confinement:
+        refuse_unconfined(blocked)
     fixtures = assignment.fixtures() if fixtures is None else fixtures
     report = Report(assignment.name, source.path.name, student, notes=list(source.notes))
     checks = [c for c in assignment.checks if hidden or not c.hidden]
@@ -53,9 +58,19 @@ def grade_source(source, assignment, *, student=DEFAULT_STUDENT, hidden=False, r
                               setup=setup, shared=shared, on_event=on_event)
             report.results.append(run_check(check, context, sandbox, source.problem, verbose))
         report.output = sandbox.captured_output()
+        report.confinement = sandbox.confinement or ""
         report.student_seconds = sandbox.student_seconds
     report.execution_time = time.monotonic() - started
     return report
+
+
+def refuse_unconfined(blocked=("reference",)):
+    """``GradeError`` where a submission would run unconfined on this machine."""
+    why = confinement.missing(blocked)
+    if why:
+        raise GradeError(f"refusing to grade: the submission would run unconfined ({why}); "
+                         "grade on a Linux kernel with Landlock (5.13 or newer), or as root, "
+                         "or leave out --require-confinement")
 
 
 def run_check(check, context, sandbox, problem=None, verbose=False):

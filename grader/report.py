@@ -49,6 +49,11 @@ class Report:
     execution_time: float = 0.0
     student_seconds: float = 0.0
     lateness: object = None  # a grader.deadlines.Lateness where a deadline was applied
+    confinement: str = ""  # what confined the submission's process, in words ("none: why" where nothing)
+
+    @property
+    def unconfined(self):
+        return self.confinement.startswith("none")
 
     @property
     def raw_score(self):
@@ -97,7 +102,9 @@ class Report:
                 "visibility": r.visibility,
                 "tags": list(r.tags),
             } for r in self.results],
-        } | ({"extra_data": {"late": self.lateness.to_dict(self.penalty)}} if self.lateness else {})
+            "extra_data": ({"late": self.lateness.to_dict(self.penalty)} if self.lateness else {})
+            | ({"confinement": self.confinement} if self.confinement else {}),
+        }
 
     def render_text(self, *, output_chars=2000):
         lines = [f"{self.assignment}: {self.submission}"
@@ -121,6 +128,8 @@ class Report:
                 lines.append(f"  | [... {more} more characters]")
         if self.lateness is not None:
             lines.append(self.late_note)
+        if self.confinement:
+            lines.append(f"Confinement: {self.confinement}")
         lines.append(f"Total: {self.score:.2f} / {self.max_score:.2f}"
                      + (f" ({self.raw_score:.2f} before the late penalty)" if self.penalty else ""))
         return "\n".join(lines)

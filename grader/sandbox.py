@@ -4,9 +4,14 @@ A ``Sandbox`` starts ``grader.child`` in its own session and process group,
 with a scrubbed environment and a scratch folder; the child applies CPU,
 memory and file-size limits to itself before it runs the submission. Each call
 has a wall-time deadline. When the child dies or is killed, the call that was
-running fails and the next call starts a fresh child. ``close`` leaves no
-process behind: the group is killed, and so is anything that carries the
-sandbox's mark in its environment.
+running fails and the next call starts a fresh child.
+
+The child confines itself before the submission's first line
+(``grader.confinement``, planned here) and says what was in force
+(``confinement``). The process that owns sandboxes is a child subreaper, so a
+child's tree is found and killed whole, however it detached
+(``grader.reaper``): ``close`` leaves no process behind, so a verdict
+written after it is the last word.
 """
 
 import os
@@ -20,10 +25,11 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 
-from . import wire
+from . import confinement, reaper, wire
 
 _PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-_MARK = "GRADE_SANDBOX"
+_MARK = "GRADE_SANDBOX"  # a label in the child's environment, for a person reading `ps e`
+_live = set()  # pids of the running children of this process's sandboxes
 # Starts the child: subprocess.Popen, or a fork of a zygote that has imported numpy (grader.zygote).
 launcher = subprocess.Popen
 
@@ -37,6 +43,7 @@ class Limits:
     reply_bytes: int = 64 << 20
     file_mb: int = 64
     env: dict = field(default_factory=dict)
+    require_confinement: bool = False  # refuse to grade where the child would run unconfined
 
 
 class SubmissionFailure(Exception):
@@ -72,6 +79,7 @@ class Sandbox:
         self.timed_out = set()  # calls that ran out of time once are not waited for again
         self.scratch = tempfile.mkdtemp(prefix="grade-")
         self.mark = secrets.token_hex(8)
+        self.confinement = None  # what the child said was in force
 
     def __enter__(self):
         return self
@@ -96,6 +104,7 @@ class Sandbox:
                _MARK: self.mark}
         env.update({k: os.environ[k] for k in _PASSED_ENV if k in os.environ})
         env.update(self.limits.env)
+        reaper.become_subreaper()
         try:
             self.process = launcher(
                 [sys.executable, "-I", "-m", "grader.child", str(to_child_r), str(from_child_w),
@@ -107,11 +116,13 @@ class Sandbox:
             os.close(to_child_r)
             os.close(from_child_w)
         self.to_child, self.from_child = to_child_w, from_child_r
+        _live.add(self.process.pid)
         self.generation += 1
         limits = self.limits
         config = {"source": self.source.text, "filename": self.source.path.name,
                   "module_name": self.source.path.stem.replace("-", "_").replace(".", "_"),
                   "blocked": list(self.blocked), "output_cap": limits.output_chars,
+                  "confinement": confinement.plan(self.blocked, self.scratch),
                   "rlimits": {"AS": limits.memory_mb << 20, "CPU": limits.cpu_seconds,
                               "FSIZE": limits.file_mb << 20, "CORE": 0}}
         started = time.monotonic()
@@ -123,6 +134,8 @@ class Sandbox:
             raise ImportFailed(self.import_failure) from None
         finally:
             self.student_seconds += time.monotonic() - started
+        if reply.get("confinement"):
+            self.confinement = reply["confinement"] + ("; subreaper" if reaper.become_subreaper() else "")
         if "error" in reply:
             self._kill()
             err = reply["error"]
@@ -135,17 +148,21 @@ class Sandbox:
         return self.process is not None and self.process.poll() is None
 
     def _kill(self):
+        """Kill the child and everything it started; return when none of them runs."""
         if self.process is None:
             return
+        pid = self.process.pid
         try:
-            os.killpg(self.process.pid, signal.SIGKILL)
+            os.killpg(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+        _live.discard(pid)
+        adopters = [os.getpid()] + ([self.process.adopter] if hasattr(self.process, "adopter") else [])
+        reaper.sweep([pid], adopters=adopters, spare=_live)
         self.process.wait()
         for fd in (self.to_child, self.from_child):
             os.close(fd)
         self.process = None
-        _kill_marked(self.mark)
 
     def close(self):
         """End the child and everything it started; remove the scratch folder."""
@@ -156,7 +173,6 @@ class Sandbox:
             except (OSError, subprocess.TimeoutExpired):
                 pass
             self._kill()
-        _kill_marked(self.mark)
         shutil.rmtree(self.scratch, ignore_errors=True)
 
     # -- calls ---------------------------------------------------------------
@@ -264,20 +280,6 @@ def _import_message(message, seconds):
         return (f"importing the file did not finish within {seconds:g} s "
                 "(a loop at the top level?); no check could run")
     return f"{message}; no check could run"
-
-
-def _kill_marked(mark, spare=None):
-    """Kill every process whose environment carries this sandbox's mark, but this one and ``spare``."""
-    needle = f"{_MARK}={mark}".encode()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) in (os.getpid(), spare):
-            continue
-        try:
-            with open(f"/proc/{entry}/environ", "rb") as handle:
-                if needle in handle.read().split(b"\0"):
-                    os.kill(int(entry), signal.SIGKILL)
-        except (OSError, ValueError):
-            continue
 
 
 class Module:

@@ -15,17 +15,14 @@ the plain start would. The parent gets a ``Popen``-like object.
 
 Lifetimes: the zygote dies with its worker (parent-death signal, and end of
 file on its socket), and each fork dies with the zygote (``grader.child``
-sets its parent-death signal). The zygote's environment carries a mark of
-its own: a fork shows it in ``/proc/PID/environ`` instead of the sandbox's,
-so when a fork ends, every other process carrying the zygote's mark (what
-the submission forked and left behind) is killed, as ``Sandbox`` does for
-its own mark. Anything that goes wrong with the zygote falls back to the
-plain start.
+sets its parent-death signal). The zygote is a child subreaper: what a fork
+starts and leaves behind is reparented to it, where the sandbox's sweep finds
+it (``grader.reaper``), and the zygote reaps it. Anything that goes wrong with
+the zygote falls back to the plain start.
 """
 
 import json
 import os
-import secrets
 import select
 import signal
 import socket
@@ -34,7 +31,8 @@ import sys
 import threading
 import time
 
-from .sandbox import _MARK, _kill_marked
+from . import reaper
+from .sandbox import _MARK
 
 _PER_SANDBOX = ("HOME", "TMPDIR", _MARK)
 _zygotes = {}
@@ -72,17 +70,15 @@ class Zygote:
 
     def __init__(self, env):
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self.mark = secrets.token_hex(8)
         try:
             self.process = subprocess.Popen(
                 [sys.executable, "-I", "-m", "grader.zygote", str(theirs.fileno()), str(os.getpid())],
-                pass_fds=(theirs.fileno(),), env={**env, _MARK: self.mark}, cwd="/",
+                pass_fds=(theirs.fileno(),), env=env, cwd="/",
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 start_new_session=True)
         finally:
             theirs.close()
         self.socket = ours
-        self.live = set()
         self.lock = threading.Lock()  # one request and its answer at a time
         ready = self._receive(timeout=30)
         if ready.get("ready") is not True:
@@ -99,7 +95,6 @@ class Zygote:
             reply = self._receive(timeout=10)
         if "pid" not in reply:
             raise ValueError(reply.get("error", "no pid"))
-        self.live.add(reply["pid"])
         return Forked(self, reply["pid"])
 
     def status(self, pid):
@@ -116,23 +111,13 @@ class Zygote:
             raise OSError("the zygote ended")
         return json.loads(data)
 
-    def ended(self, pid):
-        """A fork ended: kill what it left behind (processes with the zygote's mark), unless another runs."""
-        self.live.discard(pid)
-        if not self.live:
-            _kill_marked(self.mark, spare=self.process.pid)
-
     def close(self):
         try:
             self.socket.close()
         finally:
             if self.process.poll() is None:
-                try:
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
+                reaper.sweep([self.process.pid])  # the zygote, its forks and what they left
                 self.process.wait()
-            _kill_marked(self.mark)
 
 
 class Forked:
@@ -140,6 +125,7 @@ class Forked:
 
     def __init__(self, zygote, pid):
         self.zygote, self.pid, self.returncode = zygote, pid, None
+        self.adopter = zygote.process.pid  # where the fork's orphans go (a subreaper)
         try:
             self.pidfd = os.pidfd_open(pid)
         except (AttributeError, OSError):
@@ -174,7 +160,6 @@ class Forked:
             if self.pidfd is not None:
                 os.close(self.pidfd)
                 self.pidfd = None
-            self.zygote.ended(self.pid)
 
     def __del__(self):
         if getattr(self, "pidfd", None) is not None:
@@ -188,11 +173,13 @@ def serve(sock, parent):
     from grader import child
 
     child.die_with_parent(parent)
+    reaper.become_subreaper()
+    import landlockpy  # noqa: F401  forks confine themselves without importing it again
     import numpy  # noqa: F401  the point of the zygote: forks start with numpy imported
 
     me = os.getpid()
     sock.send(json.dumps({"ready": True}).encode())
-    statuses = {}
+    forks, statuses = set(), {}
     while True:
         try:
             data, fds, _, _ = socket.recv_fds(sock, 1 << 20, 8)
@@ -213,17 +200,29 @@ def serve(sock, parent):
                 _become_child(sock, request, fds, me)
             for fd in fds:
                 os.close(fd)
+            forks.add(pid)
             sock.send(json.dumps({"pid": pid}).encode())
         elif request["op"] == "reap":
+            _reap_all(forks, statuses)
             pid = request["pid"]
-            if pid not in statuses:
-                try:
-                    done, status = os.waitpid(pid, os.WNOHANG)
-                    if done:
-                        statuses[pid] = os.waitstatus_to_exitcode(status)
-                except ChildProcessError:
-                    statuses[pid] = -signal.SIGKILL
+            if pid not in forks and pid not in statuses:
+                statuses[pid] = -signal.SIGKILL
+            if pid in statuses:
+                forks.discard(pid)
             sock.send(json.dumps({"status": statuses.pop(pid, None)}).encode())
+
+
+def _reap_all(forks, statuses):
+    """Reap every child that has ended: a fork's status is kept for its request, an adopted orphan's dropped."""
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if not pid:
+            return
+        if pid in forks:
+            statuses[pid] = os.waitstatus_to_exitcode(status)
 
 
 def _become_child(sock, request, fds, zygote_pid):

@@ -174,7 +174,8 @@ while pid > 1:  # up to the pool's worker (forked by the fork server, whose comm
 """
 
 
-def test_a_submission_that_kills_its_worker_fails_to_grade_and_the_others_are_graded(tmp_path):
+def test_a_submission_that_kills_its_worker_fails_to_grade_and_the_others_are_graded(tmp_path, monkeypatch):
+    monkeypatch.setenv("GRADE_LANDLOCK", "0")  # confined, its signal would be refused (test_confinement)
     folder = make_class(tmp_path / "class", {"alice": CORRECT, "bob": KILLS_ITS_WORKER, "carol": BUGGY,
                                              "dave": CORRECT})
     code, stdout, output = cli("batch", folder, "--workers", 2, "--gradebook", tmp_path / "g.sqlite", "-q")
@@ -303,7 +304,7 @@ while True:
 
 def _tree(root):
     """Pids below ``root`` and the sandbox marks they carry."""
-    from grader.batch import _descendants
+    from grader.reaper import descendants as _descendants
     pids = _descendants(root)
     marks = set()
     for pid in pids:

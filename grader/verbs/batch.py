@@ -18,6 +18,7 @@ from .. import catalog
 from ..batch import DaskPool, LocalPool, default_workers, scan
 from ..errors import GradeError
 from ..gradebook import DEFAULT_PATH, Gradebook, grader_version
+from ..grading import refuse_unconfined
 from .export import write_student_files
 
 
@@ -62,6 +63,8 @@ class BatchSummary:
             by_assignment.setdefault(graded.assignment, []).append(graded)
         for name, items in sorted(by_assignment.items()):
             lines += distribution(name, items)
+        confinements = sorted({g.report.confinement or "not recorded" for g in self.current if g.report})
+        lines += [f"Confinement: {c}" for c in confinements]
         lines.append(f"Gradebook: {self.gradebook}" + (f"; feedback and results.json in {self.out}"
                                                         if self.out else ""))
         return "\n".join(lines)
@@ -142,14 +145,15 @@ def _clock(seconds):
 
 
 def batch(*, directory, assignment=None, workers=None, scheduler=None, gradebook=DEFAULT_PATH, out=None,
-          regrade=False, progress=True, start_method="forkserver", options=None):
+          regrade=False, progress=True, start_method="forkserver", options=None, require_confinement=False):
     """Grade every submission in ``directory`` into ``gradebook``; returns a ``BatchSummary``.
 
     ``workers`` processes here (default: one per core), or the Dask cluster
     at ``scheduler``. ``out``: a folder for each student's results.json and
     feedback.md. ``progress``: draw the progress line on stderr. ``options``:
     the assignments' own, e.g. ``{"data": PATH}`` for keras_mnist (a path every
-    worker can read).
+    worker can read). ``require_confinement``: refuse to grade unconfined (checked
+    here for local workers, by each worker on a cluster).
     """
     started = time.monotonic()
     if assignment is not None:
@@ -158,6 +162,8 @@ def batch(*, directory, assignment=None, workers=None, scheduler=None, gradebook
         raise GradeError("--workers must be at least 1")
     if workers is not None and scheduler:
         raise GradeError("--workers is for the local pool; a Dask cluster has its own workers")
+    if require_confinement and not scheduler:
+        refuse_unconfined()
     gradebook = Path(gradebook or DEFAULT_PATH)
     lock = _lock(gradebook)
     workers = None if scheduler else workers or default_workers()
@@ -170,7 +176,8 @@ def batch(*, directory, assignment=None, workers=None, scheduler=None, gradebook
             versions = {name: grader_version(name) for name in {t.assignment for t in found.tasks}}
             book.see(found.tasks)
             done = set() if regrade else book.graded_keys()
-            todo = [replace(t, options=dict(options or {})) for t in found.tasks
+            todo = [replace(t, options=dict(options or {}), require_confinement=require_confinement)
+                    for t in found.tasks
                     if (t.student, t.assignment, t.sha256, versions[t.assignment]) not in done]
             summary.skipped = len(found.tasks) - len(todo)
             if todo and scheduler:

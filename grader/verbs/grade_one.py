@@ -1,6 +1,8 @@
 """`grade check` and `grade submit`: grade one submission and report it."""
 
 import json
+import os
+import tempfile
 from pathlib import Path
 
 from .. import catalog
@@ -25,18 +27,21 @@ def check(*, file, assignment=None, json_path=None, verbose=False, html_path=Non
 
 
 def submit(*, file, assignment=None, student=DEFAULT_STUDENT, json_path=None, verbose=False,
-           submitted_at=None, html_path=None, gradebook=None, options=None, on_event=None):
+           submitted_at=None, html_path=None, gradebook=None, options=None, on_event=None,
+           require_confinement=False):
     """Public and hidden checks: the official grade of one submission.
 
     The spec's deadline, if any, is applied from ``submitted_at`` (an ISO
     time), else Gradescope's submission metadata, else the file's
-    modification time (see ``grader.deadlines.submission_time``).
+    modification time (see ``grader.deadlines.submission_time``). Everything is
+    written after the submission's processes are dead (``grade_file`` returns then).
     """
     when, source = None, ""
     if _assignment_of(file, assignment).spec.deadline is not None:
         when, source = submission_time(file, submitted_at)
     report = grade_file(file, assignment=assignment, student=student, hidden=True, verbose=verbose,
-                        submitted_at=when, submitted_from=source, options=options, on_event=on_event)
+                        submitted_at=when, submitted_from=source, options=options, on_event=on_event,
+                        require_confinement=require_confinement)
     _write_json(report, json_path)
     _write_html(report, html_path)
     if gradebook:
@@ -58,7 +63,15 @@ def _write_html(report, html_path):
 
 
 def _write_json(report, json_path):
+    """results.json, whole or not at all: a temporary file beside it, renamed over it."""
     if json_path:
         path = Path(json_path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(report.to_gradescope(), indent=2) + "\n")
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "w") as out:
+                out.write(json.dumps(report.to_gradescope(), indent=2) + "\n")
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
