@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-
+from grader import confinement
 
 from conftest import SUBMISSIONS
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="attacks through Linux's /proc")
+pytestmark = pytest.mark.skipif(bool(confinement.missing()), reason=f"no confinement here: {confinement.missing()}")
 
 CORRECT = SUBMISSIONS / "linear_regression" / "correct" / "loops.py"
 FUNCTIONS = ("add_bias", "scale_features", "predict", "mse_loss", "mse_gradient", "normal_equation", "fit")
@@ -394,3 +394,47 @@ time.sleep(0.2)
     time.sleep(2.5)
     scores = batch_scores(gradebook)
     assert scores["bob"][0] == scores["mallory"][0] == 0, scores
+
+
+def test_a_confined_submission_says_so_in_the_report_and_results_json(tmp_path):
+    json_path = tmp_path / "results.json"
+    done = run_cli("submit", CORRECT, "--assignment", "linear_regression", "--json", json_path)
+    assert done.returncode == 0, done.stderr
+    described = results(json_path)["extra_data"]["confinement"]
+    assert described.startswith(f"landlock ABI {confinement.landlock_abi()}: files, network")
+    assert "subreaper" in described and f"Confinement: {described}" in done.stdout
+    assert "unconfined" not in done.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["results.json"]  # written whole, no temporary left
+
+
+def test_without_landlock_the_run_is_marked_unconfined_and_can_be_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("GRADE_LANDLOCK", "0")  # as on a kernel without Landlock
+    if not confinement.missing():
+        pytest.skip("as root, this machine would run submissions as nobody instead")
+    json_path = tmp_path / "results.json"
+    done = run_cli("submit", CORRECT, "--assignment", "linear_regression", "--json", json_path)
+    assert done.returncode == 0
+    assert results(json_path)["extra_data"]["confinement"].startswith("none: Landlock is not available")
+    assert "warning: the submission's code ran unconfined" in done.stderr
+    refused = run_cli("submit", CORRECT, "--assignment", "linear_regression", "--require-confinement")
+    assert refused.returncode == 2 and "refusing to grade" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+def test_a_blocked_package_inside_a_granted_tree_is_cut_out(tmp_path):
+    tree = tmp_path / "site-packages"
+    for name in ("numpy", "reference", "zlib_thing"):
+        (tree / name).mkdir(parents=True)
+    (tree / "six.py").write_text("")
+    granted = confinement._beneath([str(tree)], [str(tree / "reference")])
+    assert sorted(granted) == sorted(str(tree / n) for n in ("numpy", "six.py", "zlib_thing"))
+    assert confinement._beneath([str(tree)], [str(tmp_path / "elsewhere")]) == [str(tree)]
+
+
+def test_the_reference_is_never_in_the_plan(tmp_path):
+    import reference
+    plan = confinement.plan(("reference",), tmp_path)
+    where = os.path.dirname(os.path.realpath(reference.__file__))
+    assert where in plan["denied"]
+    assert not [p for p in plan["read"] if confinement._within(where, p)]
+    assert plan["write"] == [os.path.realpath(tmp_path)]
