@@ -3,8 +3,8 @@
 Started by ``grader.sandbox`` as ``python -I -m grader.child READ_FD WRITE_FD
 PARENT_PID``; it dies with its parent, applies its limits and confines itself
 (``grader.confinement``) before the submission runs. It imports only the
-standard library, numpy, ``grader.wire`` and ``grader.confinement`` (with its
-Landlock binding) before the student's code, and sends back plain data.
+standard library, numpy, ``grader.wire`` and ``grader.confinement`` (and
+``grader.landlock``) before the student's code, and sends back plain data.
 """
 
 import importlib

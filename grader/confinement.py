@@ -47,11 +47,8 @@ def landlock_abi():
     """The kernel's Landlock ABI version; 0 where there is none (or not Linux)."""
     if not sys.platform.startswith("linux") or os.environ.get("GRADE_LANDLOCK") == "0":
         return 0
-    try:
-        import landlockpy
-    except ImportError:
-        return 0
-    return landlockpy.abi_version()
+    from . import landlock
+    return landlock.abi_version()
 
 
 def missing(blocked=("reference",)):
@@ -217,26 +214,24 @@ def _mark(libc):
 
 
 def _landlock(plan):
-    import landlockpy as ll
+    from . import landlock as ll
     try:
-        ruleset = ll.Ruleset(scoped=ll.Scope.ABSTRACT_UNIX_SOCKET | ll.Scope.SIGNAL)
-        read = ll.AccessFS.READ_FILE | ll.AccessFS.READ_DIR | ll.AccessFS.EXECUTE
+        ruleset = ll.Ruleset(plan["landlock"])
         for path in plan["read"] + [f"/proc/{os.getpid()}"]:
             try:
-                ruleset.allow_path(path, read)
-            except OSError:
+                ruleset.allow(path, ll.READ)
+            except FileNotFoundError:
                 continue  # gone since it was planned
         for path in plan["devices"]:
-            ruleset.allow_path(path, ll.AccessFS.READ_FILE | ll.AccessFS.WRITE_FILE | ll.AccessFS.IOCTL_DEV)
+            ruleset.allow(path, ll.READ_FILE | ll.WRITE_FILE | ll.IOCTL_DEV)
         for path in plan["write"]:
-            ruleset.allow_path(path, ruleset.handled_fs)
+            ruleset.allow(path, ruleset.fs)
         ruleset.restrict()
-    except (ll.LandlockError, OSError):
+    except OSError:
         return None
-    abi = ruleset.abi_version
-    kinds = ["files"] + (["network"] if ruleset.handled_net else []) + (
-        ["signals"] if ruleset.scoped & ll.Scope.SIGNAL else [])
-    return f"landlock ABI {abi}: {', '.join(kinds)}"
+    kinds = ["files"] + (["network"] if ruleset.net else []) + (
+        ["signals"] if ruleset.scoped & ll.SCOPE_SIGNAL else [])
+    return f"landlock ABI {ruleset.abi}: {', '.join(kinds)}"
 
 
 def _limit_processes():

@@ -174,7 +174,6 @@ def serve(sock, parent):
 
     child.die_with_parent(parent)
     reaper.become_subreaper()
-    import landlockpy  # noqa: F401  forks confine themselves without importing it again
     import numpy  # noqa: F401  the point of the zygote: forks start with numpy imported
 
     me = os.getpid()

@@ -438,3 +438,84 @@ def test_the_reference_is_never_in_the_plan(tmp_path):
     assert where in plan["denied"]
     assert not [p for p in plan["read"] if confinement._within(where, p)]
     assert plan["write"] == [os.path.realpath(tmp_path)]
+
+
+def in_fork(work):
+    """Run ``work()`` in a fork (confinement is for good); its return value, or the exception's text."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        try:
+            outcome = repr(work())
+        except BaseException as exc:  # noqa: BLE001  reported to the parent
+            outcome = f"raised {type(exc).__name__}: {exc}"
+        os.write(write, outcome.encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as handle:
+        outcome = handle.read()
+    os.waitpid(pid, 0)
+    return outcome
+
+
+def test_a_landlock_ruleset_grants_what_it_allows_and_nothing_else(tmp_path):
+    from grader import landlock
+    (tmp_path / "granted").mkdir()
+    (tmp_path / "granted" / "file").write_text("yes")
+    (tmp_path / "other").write_text("no")
+
+    def confined():
+        import ctypes
+        ctypes.CDLL(None).prctl(38, 1, 0, 0, 0)  # no_new_privs
+        ruleset = landlock.Ruleset(landlock.abi_version())
+        ruleset.allow(tmp_path / "granted", landlock.READ)
+        ruleset.allow(tmp_path / "granted" / "file", landlock.READ)  # a file takes file rights only
+        ruleset.restrict()
+        seen = [(tmp_path / "granted" / "file").read_text()]
+        for attempt in (lambda: (tmp_path / "other").read_text(),
+                        lambda: (tmp_path / "granted" / "new").write_text("x")):
+            try:
+                attempt()
+                seen.append("allowed")
+            except PermissionError:
+                seen.append("denied")
+        return seen
+
+    assert in_fork(confined) == repr(["yes", "denied", "denied"])
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the fallback is for a grader that runs as root")
+def test_as_root_without_landlock_the_child_runs_as_nobody(tmp_path, monkeypatch):
+    secret = tmp_path / "instructor_only.txt"
+    secret.write_text("answers")
+    secret.chmod(0o600)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(confinement, "_nobody_can_run", lambda plan: True)  # this interpreter's home is private
+    plan = {**confinement.plan(("reference",), scratch), "landlock": 0}
+
+    def confined():
+        described = confinement.apply(plan)
+        try:
+            secret.read_text()
+            return described, os.getuid(), "read"
+        except PermissionError:
+            return described, os.getuid(), "denied"
+
+    described, uid, outcome = eval(in_fork(confined))
+    assert (uid, outcome) == (confinement.NOBODY, "denied")
+    assert "user nobody" in described and not described.startswith("none")
+
+
+def test_others_may_read_follows_every_folder_on_the_way(tmp_path):
+    folder = tmp_path / "private"
+    folder.mkdir()
+    inside = folder / "module.py"
+    inside.write_text("")
+    inside.chmod(0o644)
+    folder.chmod(0o755)
+    tmp_path.chmod(0o755)
+    assert confinement._others_may_read(inside) == confinement._others_may_read(tmp_path)
+    folder.chmod(0o700)
+    assert not confinement._others_may_read(inside)
