@@ -15,7 +15,9 @@ the plain start would. The parent gets a ``Popen``-like object.
 
 Lifetimes: the zygote dies with its worker (parent-death signal, and end of
 file on its socket), and each fork dies with the zygote (``grader.child``
-sets its parent-death signal). The zygote is a child subreaper: what a fork
+sets its parent-death signal). Its environment carries a label
+(``GRADE_SANDBOX=zygote-...``), which its forks show in ``/proc/PID/environ``.
+The zygote is a child subreaper: what a fork
 starts and leaves behind is reparented to it, where the sandbox's sweep finds
 it (``grader.reaper``), and the zygote reaps it. Anything that goes wrong with
 the zygote falls back to the plain start.
@@ -23,6 +25,7 @@ the zygote falls back to the plain start.
 
 import json
 import os
+import secrets
 import select
 import signal
 import socket
@@ -73,7 +76,7 @@ class Zygote:
         try:
             self.process = subprocess.Popen(
                 [sys.executable, "-I", "-m", "grader.zygote", str(theirs.fileno()), str(os.getpid())],
-                pass_fds=(theirs.fileno(),), env=env, cwd="/",
+                pass_fds=(theirs.fileno(),), env={**env, _MARK: f"zygote-{secrets.token_hex(8)}"}, cwd="/",
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 start_new_session=True)
         finally:

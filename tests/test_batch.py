@@ -175,11 +175,16 @@ while pid > 1:  # up to the pool's worker (forked by the fork server, whose comm
 
 
 def test_a_submission_that_kills_its_worker_fails_to_grade_and_the_others_are_graded(tmp_path, monkeypatch):
-    monkeypatch.setenv("GRADE_LANDLOCK", "0")  # confined, its signal would be refused (test_confinement)
+    # Confined, its signal is refused (test_confinement); unconfined, as on a kernel without Landlock, it
+    # lands. Spawned workers take this environment (a fork server started earlier would not).
+    from grader.verbs.batch import batch
+    monkeypatch.setenv("GRADE_LANDLOCK", "0")
     folder = make_class(tmp_path / "class", {"alice": CORRECT, "bob": KILLS_ITS_WORKER, "carol": BUGGY,
                                              "dave": CORRECT})
-    code, stdout, output = cli("batch", folder, "--workers", 2, "--gradebook", tmp_path / "g.sqlite", "-q")
-    assert code == 1, output
+    summary = batch(directory=folder, workers=2, gradebook=tmp_path / "g.sqlite", progress=False,
+                    start_method="spawn")
+    code, stdout = summary.exit_code, summary.render()
+    assert code == 1, stdout
     assert "3 graded, 0 skipped (already graded by this grader version), 1 failed" in stdout
     assert "bob (linear_regression), linear_regression.py: the grading process died" in stdout
     grades = by_student(tmp_path / "g.sqlite")

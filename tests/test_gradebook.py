@@ -30,7 +30,19 @@ def test_a_new_gradebook_has_the_tables_in_wal_mode(tmp_path):
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert {"batches", "submissions", "runs", "results"} <= tables
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+
+
+def test_a_gradebook_of_schema_1_gains_the_confinement_column(tmp_path):
+    from grader.gradebook import SCHEMA
+    path = tmp_path / "old.sqlite"
+    old = SCHEMA.replace("    confinement TEXT,", "").replace("confinement TEXT", "")
+    with sqlite3.connect(path) as db:
+        db.executescript(old + "PRAGMA user_version = 1;")
+    Gradebook(path).close()
+    with sqlite3.connect(path) as db:
+        assert "confinement" in {r[1] for r in db.execute("PRAGMA table_info(runs)")}
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
     Gradebook(path).close()  # opening it again keeps it as it is
 
 
