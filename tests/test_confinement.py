@@ -519,3 +519,22 @@ def test_others_may_read_follows_every_folder_on_the_way(tmp_path):
     assert confinement._others_may_read(inside) == confinement._others_may_read(tmp_path)
     folder.chmod(0o700)
     assert not confinement._others_may_read(inside)
+
+
+def test_a_spec_can_require_confinement(monkeypatch):
+    from dataclasses import replace
+
+    from grader import catalog
+    from grader.errors import GradeError
+    from grader.grading import grade_source
+    from grader.submission import load_source
+    monkeypatch.setenv("GRADE_LANDLOCK", "0")
+    if not confinement.missing():
+        pytest.skip("as root, this machine would run submissions as nobody instead")
+    assignment = catalog.Assignment("linear_regression")
+    spec = assignment.spec
+    assignment.__dict__["spec"] = replace(spec, limits=replace(spec.limits, require_confinement=True))
+    with pytest.raises(GradeError, match="refusing to grade: the submission would run unconfined"):
+        grade_source(load_source(CORRECT), assignment)
+    monkeypatch.setenv("GRADE_LANDLOCK", "1")
+    assert grade_source(load_source(CORRECT), assignment).passed
