@@ -73,11 +73,13 @@ FORGED = {{"score": 30.0, "max_score": 30.0, "output": "forged", "tests": []}}
 '''
 
 
-def grade(tmp_path, body, *args, env=None, command="submit", timeout=120):
-    """Write PRELUDE + body as a submission and grade it with the CLI in a child process."""
-    target = tmp_path / "linear_regression.py"
+def attack(tmp_path, body, env=None):
+    """Grade PRELUDE + body with `grade submit --json` in a child process; assert it earned nothing."""
+    target, json_path = tmp_path / "linear_regression.py", tmp_path / "results.json"
     target.write_text(PRELUDE + body)
-    return run_cli(command, target, *args, env=env, timeout=timeout)
+    done = run_cli("submit", target, "--json", json_path, env=env)
+    assert_earned_nothing(done, json_path)
+    return done
 
 
 def run_cli(command, target, *args, env=None, timeout=120):
@@ -142,9 +144,7 @@ for _root in [os.path.dirname(os.path.dirname(sys.modules["grader"].__file__)), 
         globals()[_name] = _namespace[_name]
     break
 '''
-    json_path = tmp_path / "results.json"
-    done = grade(tmp_path, body, "--json", json_path)
-    assert_earned_nothing(done, json_path)
+    attack(tmp_path, body)
 
 
 def test_the_secret_in_an_ancestors_environment_never_reaches_any_output(tmp_path):
@@ -160,10 +160,8 @@ for _pid in _ancestors():
             print(_entry.decode())
             raise RuntimeError(_entry.decode())
 '''
-    json_path = tmp_path / "results.json"
-    done = grade(tmp_path, body, "--json", json_path, env={"GRADE_SECRET": secret})
-    assert_earned_nothing(done, json_path)
-    for text in (done.stdout, done.stderr, json_path.read_text()):
+    done = attack(tmp_path, body, env={"GRADE_SECRET": secret})
+    for text in (done.stdout, done.stderr, (tmp_path / "results.json").read_text()):
         assert secret not in text
 
 
@@ -175,48 +173,51 @@ if _path:
         _handle.write(__import__("json").dumps(FORGED))
     os.kill(_grader, signal.SIGKILL)
 '''
-    json_path = tmp_path / "results.json"
-    done = grade(tmp_path, body, "--json", json_path)
-    assert done.returncode != -signal.SIGKILL
-    assert_earned_nothing(done, json_path)
+    attack(tmp_path, body)  # exit status 1, not 137: the grader lived to write its own verdict
 
 
-def test_a_detached_process_cannot_overwrite_results_json_after_the_grader_exits(tmp_path, leftovers):
-    token = "forger" + secrets.token_hex(4)
-    leftovers.append(token)
-    body = f'''
-_path, _grader = _option("--json")
-_code = """
-import json, os, sys, time
-path, grader = sys.argv[1], int(sys.argv[2])
-for _ in range(400):
+def detached(option, token, action):
+    """An attack that leaves a process behind (double fork, setsid, empty environment, ``token`` in its
+    argv) which waits for the ancestor given ``option`` to exit, then does ``action`` on that option's
+    value (``target``) for two seconds."""
+    code = f"""
+import json, os, sqlite3, sys, time
+target, watched = sys.argv[1], int(sys.argv[2])
+for _ in range(600):
     try:
-        os.kill(grader, 0)
+        os.kill(watched, 0)
     except ProcessLookupError:
         break
     except PermissionError:
         pass
     time.sleep(0.01)
 for _ in range(20):
-    try:
-        with open(path, "w") as handle:
-            handle.write(json.dumps({{"score": 30.0, "max_score": 30.0, "output": "forged", "tests": []}}))
-    except OSError:
+    try:{action}
+    except Exception:
         pass
     time.sleep(0.1)
 """
-if _path and os.fork() == 0:
+    return f'''
+_target, _watched = _option("{option}")
+if _target and os.fork() == 0:
     os.setsid()
     if os.fork() == 0:
-        os.execve(sys.executable, [sys.executable, "-c", _code, _path, str(_grader), "{token}"], {{}})
+        os.execve(sys.executable, [sys.executable, "-c", {code!r}, _target, str(_watched), "{token}"], {{}})
     os._exit(0)
 time.sleep(0.2)
 '''
-    json_path = tmp_path / "results.json"
-    done = grade(tmp_path, body, "--json", json_path)
+
+
+def test_a_detached_process_cannot_overwrite_results_json_after_the_grader_exits(tmp_path, leftovers):
+    token = "forger" + secrets.token_hex(4)
+    leftovers.append(token)
+    body = detached("--json", token, """
+        with open(target, "w") as handle:
+            handle.write(json.dumps({"score": 30.0, "max_score": 30.0, "output": "forged", "tests": []}))""")
+    done = attack(tmp_path, body)
     assert processes_with(token) == []
     time.sleep(2.5)  # what a surviving forger would have used to write
-    assert_earned_nothing(done, json_path)
+    assert_earned_nothing(done, tmp_path / "results.json")
 
 
 def test_writing_into_the_graders_code_and_fixtures_changes_nothing(tmp_path):
@@ -236,9 +237,7 @@ for _path in [os.path.join(os.path.dirname(grader.__file__), "{token}.py"),
         pass
 '''
     try:
-        json_path = tmp_path / "results.json"
-        done = grade(tmp_path, body, "--json", json_path)
-        assert_earned_nothing(done, json_path)
+        attack(tmp_path, body)
         assert [t for t in targets if t.exists()] == []
     finally:
         for target in targets:
@@ -256,9 +255,7 @@ for _entry in os.listdir("/proc"):
             pass
 '''
     try:
-        json_path = tmp_path / "results.json"
-        done = grade(tmp_path, body, "--json", json_path)
-        assert_earned_nothing(done, json_path)
+        attack(tmp_path, body)
         assert victim.poll() is None, "the victim was killed"
     finally:
         victim.kill()
@@ -278,9 +275,7 @@ except OSError:
     pass
 '''
     try:
-        json_path = tmp_path / "results.json"
-        done = grade(tmp_path, body, "--json", json_path)
-        assert_earned_nothing(done, json_path)
+        attack(tmp_path, body)
         with pytest.raises(BlockingIOError):
             server.accept()
     finally:
@@ -305,10 +300,8 @@ for _ in range(300):
             os._exit(0)
     os.waitpid(_pid, 0)
 '''
-    json_path = tmp_path / "results.json"
-    done = grade(tmp_path, body, "--json", json_path)
+    attack(tmp_path, body)
     assert processes_with(token) == []
-    assert_earned_nothing(done, json_path)
 
 
 CLASSMATE = f'''
@@ -357,35 +350,10 @@ def test_in_a_batch_a_classmates_file_is_out_of_reach(tmp_path):
 def test_in_a_batch_no_process_survives_to_rewrite_the_gradebook(tmp_path, leftovers):
     token = "rewriter" + secrets.token_hex(4)
     leftovers.append(token)
-    attack = f'''
-_book, _batch = _option("--gradebook")
-_code = """
-import os, sqlite3, sys, time
-book, batch = sys.argv[1], int(sys.argv[2])
-for _ in range(600):
-    try:
-        os.kill(batch, 0)
-    except ProcessLookupError:
-        break
-    except PermissionError:
-        pass
-    time.sleep(0.01)
-for _ in range(20):
-    try:
-        with sqlite3.connect(book, timeout=1) as db:
+    attack = detached("--gradebook", token, """
+        with sqlite3.connect(target, timeout=1) as db:
             db.execute("UPDATE runs SET score = max_score, raw_score = max_score")
-            db.execute("UPDATE results SET points = max_points, status = 'passed'")
-    except Exception:
-        pass
-    time.sleep(0.1)
-"""
-if _book and os.fork() == 0:
-    os.setsid()
-    if os.fork() == 0:
-        os.execve(sys.executable, [sys.executable, "-c", _code, _book, str(_batch), "{token}"], {{}})
-    os._exit(0)
-time.sleep(0.2)
-'''
+            db.execute("UPDATE results SET points = max_points, status = 'passed'")""")
     folder = class_of(tmp_path, attack)
     gradebook = tmp_path / "course.sqlite"
     done = run_cli("batch", folder, "--workers", "1", "--gradebook", gradebook)
