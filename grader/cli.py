@@ -138,6 +138,29 @@ def export_command(gradebook, format_, out, assignment):
                    + (f" under {out}" if out else ""), err=True)
 
 
+@main.command("similar")
+@click.argument("directory", metavar="[DIR]", required=False, type=click.Path(path_type=str))
+@click.option("--gradebook", metavar="PATH", help="Compare each student's file that counts in this gradebook instead.")
+@click.option("--assignment", "-a", metavar="NAME", help="The assignment (needed where DIR holds several).")
+@click.option("--out", metavar="PATH", help="Also write an HTML page of the top pairs side by side here.")
+@click.option("--json", "json_path", metavar="PATH", help="Also write every pair as JSON here, highest first.")
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Pairs to show (and every pair at or above the threshold).")
+@click.option("--threshold", type=float, metavar="SCORE", help="Score from which a pair is worth a look "
+              "(default: the calibrated one, see the README).")
+def similar_command(directory, gradebook, assignment, out, json_path, top, threshold):
+    """Rank every pair of one assignment's submissions by how alike their code is.
+
+    Exit status: 0 no pair at or above the threshold and every submission compared,
+    1 otherwise, 2 it could not run.
+    """
+    from .verbs.similar import THRESHOLD, similar
+    report = similar(directory=directory, gradebook=gradebook, assignment=assignment, out=out,
+                     json_path=json_path, top=top, threshold=THRESHOLD if threshold is None else threshold)
+    click.echo(report.render(top=top))
+    sys.exit(report.exit_code)
+
+
 @main.command("list")
 def list_command():
     """List the assignments: number, title, points, whether the reference is installed."""
