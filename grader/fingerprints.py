@@ -18,7 +18,8 @@ so that a copy reads the same as its original:
   The signature of a function the stub declares is the stub's: it is left out.
 
 A unit's fingerprints are the hashes of every ``K`` consecutive tokens (a
-shorter unit: one hash of it all). What the stub gives is removed: units
+shorter unit: one hash of it all); a submission's are those of its units, a
+fingerprint that occurs twice counted twice. What the stub gives is removed: units
 identical to one of the stub's, and every fingerprint the stub has.
 Winnowing would keep a sample of these; a class's submissions are small
 enough to keep them all.
@@ -52,11 +53,16 @@ class Unit:
 
 @dataclass
 class Fingerprint:
-    """A submission's units and the union of their fingerprints, the stub's removed."""
+    """A submission's units and all their fingerprints, the stub's removed."""
 
     units: list
-    hashes: frozenset
-    key: tuple      # the normalised code as a whole: equal keys, the same code after normalising
+    hashes: frozenset   # each fingerprint with its occurrence number: the set is the multiset of them
+    key: tuple          # the normalised code as a whole: equal keys, the same code after normalising
+
+    @property
+    def digests(self):
+        """The fingerprints, each once."""
+        return frozenset().union(*(unit.hashes.keys() for unit in self.units))
 
 
 def fingerprint(source, stub=None):
@@ -74,8 +80,14 @@ def fingerprint_text(text, stub=None):
     for unit in units:
         unit.hashes = _kgrams(unit, stub.hashes if stub is not None else frozenset())
     units = [u for u in units if u.hashes]
-    return Fingerprint(units, frozenset().union(*(u.hashes for u in units)),
-                       tuple(sorted(u.tokens for u in units)))
+    # Numbering repeats keeps two copies of a k-gram apart from one: set intersections count like multisets.
+    counts, hashes = {}, set()
+    for unit in units:
+        for digest, spans in unit.hashes.items():
+            for _ in spans:
+                hashes.add(hash((digest, counts.get(digest, 0))))
+                counts[digest] = counts.get(digest, 0) + 1
+    return Fingerprint(units, frozenset(hashes), tuple(sorted(u.tokens for u in units)))
 
 
 @dataclass(frozen=True)

@@ -31,9 +31,9 @@ table.code tr.cell td { color: #555; background: #f2f4f7; font-style: italic; }
 
 
 def render_similarity_html(report, top=10):
-    """The page of ``report`` (a ``grader.verbs.similar.SimilarityReport``): its ``top`` pairs and every flagged one."""
+    """The page of ``report`` (a ``grader.verbs.similar.SimilarityReport``): its ``top`` pairs."""
     e = html.escape
-    shown = report.pairs[:max(top, len(report.flagged))]
+    shown = report.pairs[:top]
     compared = sum(c.fingerprint is not None for c in report.candidates)
     parts = [
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
@@ -51,12 +51,13 @@ def render_similarity_html(report, top=10):
                  "<th>matching functions</th></tr>")
     for rank, pair in enumerate(shown, start=1):
         flag = ' <span class="flag">look</span>' if pair.kind or pair.score >= report.threshold else ""
-        what = ", ".join(pair.function_names())
-        what = f"{pair.kind}: {what}" if pair.kind and what else pair.kind or what or "-"
         parts.append(f'<tr><td>{rank}</td><td class="score">{pair.score:.3f}{flag}</td>'
                      f'<td><a href="#pair{rank}">{e(pair.a.student)} / {e(pair.b.student)}</a></td>'
-                     f"<td>{e(what)}</td></tr>")
+                     f"<td>{e(pair.describe())}</td></tr>")
     parts.append("</table>")
+    if len(report.pairs) > len(shown):
+        parts.append(f'<p class="meta">{len(report.pairs) - len(shown)} more pairs are not shown here '
+                     "(`grade similar --top N` shows more; `--json` lists every pair).</p>")
     for rank, pair in enumerate(shown, start=1):
         parts.extend(_pair_section(rank, pair))
     parts += ["</body>", "</html>", ""]
@@ -70,7 +71,7 @@ def _pair_section(rank, pair):
     for index, (unit, other, _) in enumerate(matches):
         colour_a.setdefault(id(unit), COLOURS[index % len(COLOURS)])
         colour_b.setdefault(id(other), COLOURS[index % len(COLOURS)])
-    shared = (pair.a.fingerprint.hashes & pair.b.fingerprint.hashes
+    shared = (pair.a.fingerprint.digests & pair.b.fingerprint.digests
               if pair.a.fingerprint is not None and pair.b.fingerprint is not None else frozenset())
     chips = "".join(f'<span class="chip" style="background:{COLOURS[i % len(COLOURS)]}">'
                     f"{e(unit.name if unit.name == other.name else f'{unit.name} = {other.name}')} "

@@ -323,3 +323,15 @@ def partial(text, donor, names):
         node, other = ours[name], theirs[name]
         lines[node.lineno - 1:node.end_lineno] = donor_lines[other.lineno - 1:other.end_lineno]
     return "\n".join(lines)
+
+
+# Each disguise as ``f(text, api, seed)``; "notebook" and "all" give an .ipynb's text.
+DISGUISES = {
+    "renamed": lambda text, api, seed=0: rename(text, api, seed),
+    "recommented": lambda text, api, seed=0: recomment(text, seed),
+    "reformatted": lambda text, api, seed=0: reformat(text),
+    "reordered": lambda text, api, seed=0: reorder(text, seed),
+    "notebook": lambda text, api, seed=0: notebook(text, seed),
+    "all": disguise_all,
+}
+NOTEBOOKS = {"notebook", "all"}

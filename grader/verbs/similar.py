@@ -72,6 +72,14 @@ class Pair:
                 found.append((unit, best, share))
         return found
 
+    def describe(self):
+        """What makes the pair alike, in a line: the kind of exact copy, the matching functions."""
+        names = self.function_names()
+        total = sum(u.name != TOP_LEVEL for u in self.a.fingerprint.units) if self.a.fingerprint else 0
+        what = (f"all {total} functions" if names and len(names) == total else
+                ", ".join(names[:6]) + (f", +{len(names) - 6} more" if len(names) > 6 else ""))
+        return f"{self.kind}: {what}" if self.kind and what else self.kind or what or "-"
+
     def function_names(self):
         """The matching functions as text: ``fit``, or ``_step=update`` where the names differ."""
         names = []
@@ -106,25 +114,26 @@ class SimilarityReport:
         return [{"a": p.a.student, "b": p.b.student, "score": round(p.score, 4)} for p in self.pairs]
 
     def render(self, top=10):
+        """The terminal table of the ``top`` pairs."""
         compared = sum(c.fingerprint is not None for c in self.candidates)
-        lines = [f"{self.assignment}: {compared} submissions compared ({self.source}), {len(self.pairs)} pairs; "
-                 f"{len(self.flagged)} at or above the threshold {self.threshold:.2f} (worth a look)"
-                 f" [{self.seconds:.1f} s]"]
-        shown = self.pairs[:max(top, len(self.flagged))]
+        flagged = len(self.flagged)
+        lines = [f"{self.assignment}: {_count(compared, 'submission')} compared ({self.source}), "
+                 f"{_count(len(self.pairs), 'pair')}; "
+                 f"{flagged} at or above the threshold {self.threshold:.2f} (worth a look) [{self.seconds:.1f} s]"]
+        shown = self.pairs[:top]
         if shown:
             width = max(len(s) for p in shown for s in (p.a.student, p.b.student))
             lines.append(f"  {'#':>3}  score  {'student':<{width}}  {'student':<{width}}  matching functions")
             for rank, pair in enumerate(shown, start=1):
-                if rank == len(self.flagged) + 1 and self.flagged:
-                    lines.append(f"  {'':-<3}  ----- below the threshold {self.threshold:.2f}")
-                names = pair.function_names()
-                what = ", ".join(names[:6]) + (f", +{len(names) - 6} more" if len(names) > 6 else "")
-                what = f"{pair.kind}: {what}" if pair.kind and what else pair.kind or what or "-"
+                if rank == flagged + 1 and flagged:
+                    lines.append(f"  {'':-<3}  ----- below the threshold")
                 lines.append(f"  {rank:>3}  {pair.score:.3f}  {pair.a.student:<{width}}  {pair.b.student:<{width}}  "
-                             f"{what}")
+                             f"{pair.describe()}")
             if len(self.pairs) > len(shown):
-                lines.append(f"  ... {len(self.pairs) - len(shown)} more pairs, all below the threshold "
-                             "(--json writes every pair)")
+                more = max(0, flagged - len(shown))
+                lines.append(f"  ... {len(self.pairs) - len(shown)} more pairs"
+                             + (f", {more} of them at or above the threshold" if more else "")
+                             + " (--top N shows more, --json writes every pair)")
         for who, why in self.not_compared:
             lines.append(f"Not compared: {who}: {why}")
         for entry in self.unused:
@@ -138,8 +147,7 @@ def similar(*, directory=None, gradebook=None, assignment=None, out=None, json_p
 
     From ``directory`` (laid out as for `grade batch`) or ``gradebook``, one of
     them. ``assignment``: needed where they hold several. ``out``: also write
-    the HTML page of the ``top`` pairs (and every pair at or above ``threshold``)
-    side by side; ``json_path``: every pair as ``{"a", "b", "score"}``.
+    the HTML page of the ``top`` pairs side by side; ``json_path``: every pair as ``{"a", "b", "score"}``.
     """
     started = time.monotonic()
     if (directory is None) == (gradebook is None):
@@ -232,6 +240,10 @@ def _one(assignment, names, where):
     if len(names) > 1:
         raise GradeError(f"{where} holds submissions of {', '.join(names)}: choose one with --assignment")
     return names[0]
+
+
+def _count(n, thing):
+    return f"{n} {thing}{'' if n == 1 else 's'}"
 
 
 def _write(path, text):
