@@ -122,20 +122,35 @@ def batch_command(directory, assignment, workers, scheduler, gradebook, out, reg
 @main.command("export")
 @click.option("--gradebook", metavar="PATH", default="gradebook.sqlite", show_default=True,
               help="The gradebook to read.")
-@click.option("--format", "format_", required=True, type=click.Choice(["csv", "gradescope", "markdown"]),
-              help="csv: a row per student; gradescope: a results.json per student; markdown: feedback files.")
+@click.option("--format", "format_", required=True,
+              type=click.Choice(["csv", "gradescope", "markdown", "canvas", "moodle"]),
+              help="csv: a row per student; gradescope: a results.json per student; markdown: feedback files; "
+              "canvas, moodle: one assignment's grades for that LMS's gradebook import.")
 @click.option("--out", metavar="PATH", help="CSV file (default: standard output), or folder "
               "(default: ./gradescope or ./feedback).")
 @click.option("--assignment", "-a", metavar="NAME", help="Only this assignment.")
-def export_command(gradebook, format_, out, assignment):
+@click.option("--roster", metavar="CSV", help="canvas: the gradebook CSV Canvas exports, to map student ids.")
+@click.option("--id-column", metavar="NAME", help="canvas: the roster column holding the student ids "
+              "(default: SIS Login ID); moodle: the id column's name (default: Username).")
+@click.option("--column", metavar="NAME", help="canvas, moodle: the assignment column's name (default: the "
+              "assignment's title, or the roster's column of that title).")
+def export_command(gradebook, format_, out, assignment, roster, id_column, column):
     """Export the grades that count (each student's latest file) from the gradebook."""
     from .verbs.export import export
-    text, paths = export(gradebook=gradebook, format=format_, out=out, assignment=assignment)
+    left_out = []
+
+    def warn(line):
+        left_out.append(line)
+        click.echo(line, err=True)
+
+    text, paths = export(gradebook=gradebook, format=format_, out=out, assignment=assignment, roster=roster,
+                         id_column=id_column, column=column, warn=warn)
     if text is not None:
         click.echo(text, nl=False)
     else:
         click.echo(f"Wrote {len(paths)} file{'s' if len(paths) != 1 else ''}"
                    + (f" under {out}" if out else ""), err=True)
+    sys.exit(1 if left_out else 0)
 
 
 @main.command("similar")
