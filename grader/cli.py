@@ -160,7 +160,7 @@ def export_command(gradebook, format_, out, assignment, roster, id_column, colum
 @click.option("--out", metavar="PATH", help="Also write an HTML page of the top pairs side by side here.")
 @click.option("--json", "json_path", metavar="PATH", help="Also write every pair as JSON here, highest first.")
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
-              help="Pairs to show (and every pair at or above the threshold).")
+              help="Pairs to show, in the table and on the page.")
 @click.option("--threshold", type=float, metavar="SCORE", help="Score from which a pair is worth a look "
               "(default: the calibrated one, see the README).")
 def similar_command(directory, gradebook, assignment, out, json_path, top, threshold):
