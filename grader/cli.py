@@ -142,20 +142,58 @@ def batch_command(directory, assignment, workers, scheduler, gradebook, out, reg
 @main.command("export")
 @click.option("--gradebook", metavar="PATH", default="gradebook.sqlite", show_default=True,
               help="The gradebook to read.")
-@click.option("--format", "format_", required=True, type=click.Choice(["csv", "gradescope", "markdown"]),
-              help="csv: a row per student; gradescope: a results.json per student; markdown: feedback files.")
+@click.option("--format", "format_", required=True,
+              type=click.Choice(["csv", "gradescope", "markdown", "canvas", "moodle"]),
+              help="csv: a row per student; gradescope: a results.json per student; markdown: feedback files; "
+              "canvas, moodle: one assignment's grades for that LMS's gradebook import.")
 @click.option("--out", metavar="PATH", help="CSV file (default: standard output), or folder "
               "(default: ./gradescope or ./feedback).")
 @click.option("--assignment", "-a", metavar="NAME", help="Only this assignment.")
-def export_command(gradebook, format_, out, assignment):
+@click.option("--roster", metavar="CSV", help="canvas: the gradebook CSV Canvas exports, to map student ids.")
+@click.option("--id-column", metavar="NAME", help="canvas: the roster column holding the student ids "
+              "(default: SIS Login ID); moodle: the id column's name (default: Username).")
+@click.option("--column", metavar="NAME", help="canvas, moodle: the assignment column's name (default: the "
+              "assignment's title, or the roster's column of that title).")
+def export_command(gradebook, format_, out, assignment, roster, id_column, column):
     """Export the grades that count (each student's latest file) from the gradebook."""
     from .verbs.export import export
-    text, paths = export(gradebook=gradebook, format=format_, out=out, assignment=assignment)
+    left_out = []
+
+    def warn(line):
+        left_out.append(line)
+        click.echo(line, err=True)
+
+    text, paths = export(gradebook=gradebook, format=format_, out=out, assignment=assignment, roster=roster,
+                         id_column=id_column, column=column, warn=warn)
     if text is not None:
         click.echo(text, nl=False)
     else:
         click.echo(f"Wrote {len(paths)} file{'s' if len(paths) != 1 else ''}"
                    + (f" under {out}" if out else ""), err=True)
+    sys.exit(1 if left_out else 0)
+
+
+@main.command("similar")
+@click.argument("directory", metavar="[DIR]", required=False, type=click.Path(path_type=str))
+@click.option("--gradebook", metavar="PATH", help="Compare each student's file that counts in this gradebook instead.")
+@click.option("--assignment", "-a", metavar="NAME", help="The assignment (needed where DIR holds several).")
+@click.option("--out", metavar="PATH", help="Also write an HTML page of the top pairs side by side here.")
+@click.option("--json", "json_path", metavar="PATH", help="Also write every pair as JSON here, highest first.")
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Pairs to show, in the table and on the page.")
+@click.option("--threshold", type=float, metavar="SCORE", help="Score from which a pair is worth a look "
+              "(default: the calibrated one, see the README).")
+def similar_command(directory, gradebook, assignment, out, json_path, top, threshold):
+    """Rank every pair of one assignment's submissions by how alike their code is.
+
+    Exit status: 0 no pair at or above the threshold and every submission compared,
+    1 otherwise, 2 it could not run.
+    """
+    from .verbs.similar import THRESHOLD, similar
+    report = similar(directory=directory, gradebook=gradebook, assignment=assignment, out=out,
+                     json_path=json_path, top=top, threshold=THRESHOLD if threshold is None else threshold)
+    click.echo(report.render(top=top))
+    sys.exit(report.exit_code)
 
 
 @main.command("list")

@@ -13,24 +13,37 @@ from ..errors import GradeError
 from ..feedback import render_markdown
 from ..feedback_html import render_html
 from ..gradebook import DEFAULT_PATH, Gradebook
+from .lms import lms_csv
 
-FORMATS = ("csv", "gradescope", "markdown")
+FORMATS = ("csv", "gradescope", "markdown", "canvas", "moodle")
 DEFAULT_FOLDER = {"gradescope": "gradescope", "markdown": "feedback"}
 
 
-def export(*, gradebook=DEFAULT_PATH, format, out=None, assignment=None):
+def export(*, gradebook=DEFAULT_PATH, format, out=None, assignment=None, roster=None, id_column=None,
+           column=None, warn=None):
     """Write the export; returns ``(text, paths)``: the CSV text where ``out`` is None, else the paths written.
 
     csv: a row per student and assignment: the total and each check's points.
+    canvas, moodle: one assignment's column for that LMS's gradebook import
+    (``grader.verbs.lms``: ``roster``, ``id_column``, ``column``); ``warn`` is
+    called with each student left out.
     gradescope: ``OUT/<assignment>/<student>/results.json``.
     markdown: ``OUT/<assignment>/<student>/feedback.md``.
     """
     if format not in FORMATS:
         raise GradeError(f"unknown format {format!r}; one of {', '.join(FORMATS)}")
+    given = [o for o, v in (("--roster", roster), ("--id-column", id_column), ("--column", column)) if v]
+    if given and format not in ("canvas", "moodle") or roster and format == "moodle":
+        raise GradeError(f"{', '.join(given)}: for --format canvas{'' if roster else ' or moodle'} only")
     with Gradebook(gradebook, create=False) as book:
         current = book.current(assignment=assignment)
-    if format == "csv":
-        text = to_csv(current)
+    if format in ("csv", "canvas", "moodle"):
+        if format == "csv":
+            text = to_csv(current)
+        else:
+            text, left_out = lms_csv(current, lms=format, roster=roster, id_column=id_column, column=column)
+            for line in left_out:
+                (warn or (lambda _: None))(f"left out: {line}")
         if out is None:
             return text, []
         path = Path(out)
