@@ -9,18 +9,25 @@ from .errors import GradeError
 from .seeds import DEFAULT_STUDENT
 
 
+class _UserError(click.ClickException):
+    exit_code = GradeError.exit_code
+
+
 class _Group(click.Group):
-    """Turns unexpected exceptions into one line, with the traceback only under -v."""
+    """The CLI edge: a ``GradeError`` becomes click's ``Error: ...`` with exit status 2; anything
+    unexpected becomes one line, with the traceback only under -v."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
+        except GradeError as exc:
+            raise _UserError(str(exc)) from None
         except Exception as exc:
             if ctx.obj and ctx.obj.get("verbose"):
                 traceback.print_exc()
-            raise GradeError(f"internal error: {type(exc).__name__}: {exc}"
+            raise _UserError(f"internal error: {type(exc).__name__}: {exc}"
                              + ("" if ctx.obj and ctx.obj.get("verbose") else " (run with -v for the traceback)"))
 
 
