@@ -11,10 +11,7 @@ from typing import Callable
 import numpy as np
 
 from .seeds import derive_seed
-
-
-class CheckFailure(Exception):
-    """A check's verdict: the submission does not do what the contract says."""
+from .verdicts import CheckFailure  # noqa: F401  checks raise it: `from grader.checks import CheckFailure`
 
 
 @dataclass(frozen=True)

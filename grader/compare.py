@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import wire
-from .checks import CheckFailure
+from .verdicts import CheckFailure
 
 _LOW_PRECISION = (np.float16, np.float32)
 

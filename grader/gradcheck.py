@@ -8,7 +8,7 @@ evaluations per direction whatever the parameter count, and miss an error
 
 import numpy as np
 
-from .checks import CheckFailure
+from .verdicts import CheckFailure
 from .compare import as_numeric, low_precision
 
 

@@ -4,13 +4,14 @@ import time
 import traceback
 
 from . import catalog, confinement
-from .checks import CheckFailure, Context, Partial
+from .checks import Context, Partial
 from .deadlines import parse_time
 from .errors import GradeError
 from .report import CheckResult, Report, round_points
-from .sandbox import Sandbox, SubmissionFailure
+from .sandbox import Sandbox
 from .seeds import DEFAULT_STUDENT, course_secret
 from .submission import find_submission, load_source
+from .verdicts import CheckFailure, SubmissionFailure
 
 
 def grade_file(path, *, assignment=None, student=DEFAULT_STUDENT, hidden=False, verbose=False,

@@ -26,6 +26,7 @@ import time
 from dataclasses import dataclass, field
 
 from . import confinement, reaper, wire
+from .verdicts import ImportFailed, MissingName, NotImplementedYet, SubmissionFailure, WireError
 
 _PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 _MARK = "GRADE_SANDBOX"  # a label in the child's environment, for a person reading `ps e`
@@ -44,22 +45,6 @@ class Limits:
     file_mb: int = 64
     env: dict = field(default_factory=dict)
     require_confinement: bool = False  # refuse to grade where the child would run unconfined
-
-
-class SubmissionFailure(Exception):
-    """The submission's code failed the current check; ``str()`` is the message."""
-
-
-class NotImplementedYet(SubmissionFailure):
-    pass
-
-
-class MissingName(SubmissionFailure):
-    pass
-
-
-class ImportFailed(SubmissionFailure):
-    pass
 
 
 class Sandbox:
@@ -213,7 +198,7 @@ class Sandbox:
             raise SubmissionFailure(f"{what} raised {err['message']} ({self.source.where(err['line'])})")
         try:
             return wire.decode(reply["ok"])
-        except (wire.WireError, ValueError, TypeError) as exc:
+        except (WireError, ValueError, TypeError) as exc:
             self._kill()
             raise SubmissionFailure(f"{what} sent back something that cannot be read: {exc}") from None
 
@@ -226,7 +211,7 @@ class Sandbox:
         try:
             reply = wire.receive(self.from_child, self.limits.reply_bytes, wait)
             if not isinstance(reply, dict):
-                raise wire.WireError("malformed reply")
+                raise WireError("malformed reply")
         except TimeoutError:
             self._kill()
             self.timed_out.add(what)
@@ -235,7 +220,7 @@ class Sandbox:
         except (EOFError, OSError):
             status = self._exit_status()
             raise SubmissionFailure(f"the submission's process ended while {_running(what)} ({status})") from None
-        except (wire.WireError, ValueError) as exc:
+        except (WireError, ValueError) as exc:
             self._kill()
             raise SubmissionFailure(f"{what}: {exc}") from None
         self._keep_output(reply)

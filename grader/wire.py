@@ -13,14 +13,12 @@ import struct
 
 import numpy as np
 
+from .verdicts import WireError
+
 ARRAY_DTYPES = frozenset(
     "bool int8 int16 int32 int64 uint8 uint16 uint32 uint64 float16 float32 float64".split()
 )
 _HEADER = struct.Struct("!Q")
-
-
-class WireError(Exception):
-    """A frame that is malformed, too large, or cut short."""
 
 
 class Handle:

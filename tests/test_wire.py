@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from grader import wire
+from grader.verdicts import WireError
 
 
 @pytest.mark.parametrize("value", [
@@ -20,9 +21,9 @@ def test_round_trip(value):
 
 
 def test_object_arrays_never_cross_as_data():
-    with pytest.raises(wire.WireError):
+    with pytest.raises(WireError):
         wire.encode(np.array([object()]))
-    with pytest.raises(wire.WireError):
+    with pytest.raises(WireError):
         wire.decode({"__nd__": ["object", [1], ""]})
 
 
@@ -36,6 +37,6 @@ def test_unencodable_objects_become_handles_where_the_child_keeps_them():
 def test_frames_over_the_limit_are_refused_unread():
     read, write = os.pipe()
     wire.send(write, {"ok": "x" * 1000})
-    with pytest.raises(wire.WireError, match="over the limit"):
+    with pytest.raises(WireError, match="over the limit"):
         wire.receive(read, max_bytes=100)
     os.close(read), os.close(write)
