@@ -41,7 +41,7 @@ def _render(title, header, results, total):
     else:
         lines += [f"## Checks that failed ({len(failed)} of {len(results)})", ""]
         for r in failed:
-            lines += [f"### {_inline(r.title)}{' [hidden]' if r.hidden else ''}: "
+            lines += [f"### {_inline(r.label)}: "
                       f"{r.score:.2f} / {r.max_score:.2f}", ""]
             if r.tags:
                 lines += ["Functions: " + ", ".join(f"`{t}`" for t in r.tags), ""]
@@ -49,7 +49,7 @@ def _render(title, header, results, total):
     passed = [r for r in results if r.passed]
     if passed and failed:
         lines += [f"## Checks that passed ({len(passed)})", ""]
-        lines += [f"- {_inline(r.title)}{' [hidden]' if r.hidden else ''}: {r.score:.2f} / {r.max_score:.2f}"
+        lines += [f"- {_inline(r.label)}: {r.score:.2f} / {r.max_score:.2f}"
                   for r in passed] + [""]
     return "\n".join(lines)
 

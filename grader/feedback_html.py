@@ -79,9 +79,8 @@ def render_html(report, curves=None):
     if detailed:
         parts.append("<h2>Details</h2>")
     for number, result in detailed:
-        kind = " [hidden]" if result.hidden else ""
         parts.append(f'<section class="check" id="check-{number}">')
-        parts.append(f'<h3>{_badge(result)} {e(result.title)}{e(kind)}'
+        parts.append(f'<h3>{_badge(result)} {e(result.label)}'
                      f'<span class="points">{result.score:.2f} / {result.max_score:.2f}</span></h3>')
         if result.tags:
             parts.append(f'<p class="meta">Functions: {", ".join(f"<code>{e(t)}</code>" for t in result.tags)}</p>')
@@ -150,9 +149,8 @@ def _summary_table(report):
     e = html.escape
     rows = ["<table class=\"summary\"><thead><tr><th></th><th>Check</th><th>Points</th></tr></thead><tbody>"]
     for number, r in enumerate(report.results, start=1):
-        kind = " [hidden]" if r.hidden else ""
-        title = f'<a href="#check-{number}">{e(r.title)}</a>' if _has_details(r) else e(r.title)
-        rows.append(f'<tr><td>{_badge(r)}</td><td>{title}{e(kind)}</td>'
+        title = f'<a href="#check-{number}">{e(r.label)}</a>' if _has_details(r) else e(r.label)
+        rows.append(f'<tr><td>{_badge(r)}</td><td>{title}</td>'
                     f'<td class="points">{r.score:.2f} / {r.max_score:.2f}</td></tr>')
     rows.append("</tbody></table>")
     return "\n".join(rows)

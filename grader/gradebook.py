@@ -294,7 +294,7 @@ class Gradebook:
             self.db.executemany(
                 "INSERT INTO results (run_id, position, check_id, name, title, hidden, tags, points, "
                 "max_points, status, message, seconds, curves) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(run_id, position, f"{r.name}.{'hidden' if r.hidden else 'public'}", r.name, r.title,
+                [(run_id, position, r.id, r.name, r.title,
                   int(r.hidden), json.dumps(list(r.tags)), r.score, r.max_score, r.status, r.message,
                   r.seconds, json.dumps(_curves(r)) if _curves(r) else None)
                  for position, r in enumerate(report.results)])

@@ -10,6 +10,10 @@ def round_points(points):
     return round(float(points) + 0.0, POINTS_DECIMALS)
 
 
+def label(title, hidden):
+    return title + (" [hidden]" if hidden else "")
+
+
 @dataclass(frozen=True)
 class CheckResult:
     name: str
@@ -27,6 +31,16 @@ class CheckResult:
     @property
     def passed(self):
         return self.score >= self.max_score
+
+    @property
+    def label(self):
+        """The title as reports show it: a hidden check's says so."""
+        return label(self.title, self.hidden)
+
+    @property
+    def id(self):
+        """``name.public`` or ``name.hidden``: one check of an assignment, as the gradebook keys it."""
+        return f"{self.name}.{'hidden' if self.hidden else 'public'}"
 
     @property
     def status(self):
@@ -94,7 +108,7 @@ class Report:
             "execution_time": round(self.execution_time, 3),
             "output": output,
             "tests": [{
-                "name": r.title + (" [hidden]" if r.hidden else ""),
+                "name": r.label,
                 "score": r.score,
                 "max_score": r.max_score,
                 "status": r.status,
@@ -112,8 +126,7 @@ class Report:
         width = max((len(f"{r.max_score:g}") for r in self.results), default=1)
         for r in self.results:
             mark = "PASS" if r.passed else "FAIL"
-            kind = " [hidden]" if r.hidden else ""
-            lines.append(f"  {mark}  {r.score:>{width + 3}.2f} / {r.max_score:<{width + 3}.2f} {r.title}{kind}")
+            lines.append(f"  {mark}  {r.score:>{width + 3}.2f} / {r.max_score:<{width + 3}.2f} {r.label}")
             if r.message:
                 lines.extend(f"          {line}" for line in r.message.splitlines())
         if self.notes:

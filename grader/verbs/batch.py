@@ -84,8 +84,7 @@ def distribution(assignment, items):
     checks = {}
     for g in graded:
         for position, r in enumerate(g.report.results):
-            key = (r.name, r.hidden)
-            entry = checks.setdefault(key, {"title": r.title + (" [hidden]" if r.hidden else ""),
+            entry = checks.setdefault(r.id, {"title": r.label,
                                             "position": position, "max": r.max_score, "points": [],
                                             "failed": 0, "partial": 0})
             entry["points"].append(r.score)

@@ -13,6 +13,7 @@ from ..errors import GradeError
 from ..feedback import render_markdown
 from ..feedback_html import render_html
 from ..gradebook import DEFAULT_PATH, Gradebook
+from ..report import label
 from .lms import lms_csv
 
 FORMATS = ("csv", "gradescope", "markdown", "canvas", "moodle")
@@ -78,7 +79,7 @@ def to_csv(current):
 
 
 def _column(assignment, row, several):
-    name = row["name"] + (" [hidden]" if row["hidden"] else "")
+    name = label(row["name"], row["hidden"])
     return f"{assignment}: {name}" if several else name
 
 
