@@ -65,7 +65,6 @@ class Child:
         self.objects = {}
         self.module = types.ModuleType(config["module_name"])
         self.module.__file__ = self.filename
-        self.confinement = ""
 
     def store(self, value):
         key = len(self.objects) + 1
@@ -86,7 +85,6 @@ class Child:
         raise ValueError(f"unknown token {item.kind}")
 
     def reply(self, **message):
-        message["confinement"] = self.confinement
         message["output"] = self.output.take()
         message["dropped"] = self.output.dropped
         _send(self.write_fd, message)
@@ -192,7 +190,7 @@ def main():
     config = _receive(read_fd)
     apply_limits(config["rlimits"])
     child = Child(read_fd, write_fd, config)
-    child.confinement = confinement.apply(config["confinement"])
+    _send(write_fd, {"confinement": confinement.apply(config["confinement"])})
     sys.meta_path.insert(0, BlockImports(config["blocked"]))
     sys.stdin = io.StringIO()
     sys.stdout = sys.stderr = child.output

@@ -113,14 +113,15 @@ class Sandbox:
         started = time.monotonic()
         try:
             wire.send(self.to_child, config)
+            # What confines the child comes first, before the submission's code could touch it.
+            confined = self._receive(started + limits.import_seconds, "confining the process")
+            self.confinement = confined["confinement"] + ("; subreaper" if reaper.become_subreaper() else "")
             reply = self._receive(started + limits.import_seconds, "importing the file")
         except SubmissionFailure as exc:
             self.import_failure = _import_message(str(exc), limits.import_seconds)
             raise ImportFailed(self.import_failure) from None
         finally:
             self.student_seconds += time.monotonic() - started
-        if reply.get("confinement"):
-            self.confinement = reply["confinement"] + ("; subreaper" if reaper.become_subreaper() else "")
         if "error" in reply:
             self._kill()
             err = reply["error"]
