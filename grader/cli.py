@@ -7,6 +7,7 @@ import click
 
 from .errors import GradeError
 from .seeds import DEFAULT_STUDENT
+from .version import DISTRIBUTION
 
 
 class _Group(click.Group):
@@ -25,6 +26,7 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group)
+@click.version_option(package_name=DISTRIBUTION, prog_name="grade", message="%(prog)s %(version)s (%(package)s)")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
 @click.pass_context
 def main(ctx, verbose):
@@ -35,6 +37,7 @@ def main(ctx, verbose):
 def _finish(report):
     click.echo(report.render_text())
     _warn_unconfined([report])
+    _warn_practice([report])
     sys.exit(0 if report.passed else 1)
 
 
@@ -44,6 +47,14 @@ def _warn_unconfined(reports):
         click.echo(f"warning: the submission's code ran unconfined ({description}): it could read "
                    "this user's files, reach the network and signal other processes; "
                    "--require-confinement refuses to grade so", err=True)
+
+
+def _warn_practice(reports):
+    count = sum(r.practice for r in reports)
+    if count:
+        click.echo(f"warning: {'the hidden checks' if len(reports) == 1 else f'{count} gradings'} drew their "
+                   "inputs from the practice secret, which every copy of the grader knows; set GRADE_SECRET "
+                   "to the course secret to grade a class", err=True)
 
 
 _file = click.argument("file", type=click.Path(path_type=str))
@@ -134,6 +145,7 @@ def batch_command(directory, assignment, workers, scheduler, gradebook, out, reg
                     require_confinement=require_confinement)
     click.echo(summary.render())
     _warn_unconfined([g.report for g in summary.current if g.report is not None])
+    _warn_practice([g.report for g in summary.current if g.report is not None])
     sys.exit(summary.exit_code)
 
 

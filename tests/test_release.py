@@ -23,11 +23,13 @@ from grader.checks import Context
 from grader.cli import main
 from grader.grading import grade_file
 from grader.verbs.release import verify_bundle
+from grader.version import DISTRIBUTION
 
 NAME = "linear_regression"
 PROJECT = Path(__file__).resolve().parent.parent
 SECRET = "s3cr3t-for-the-release-test-4f1d"
 ASSIGNMENTS = catalog.all_assignments()
+DIST = DISTRIBUTION.replace("-", "_")  # as its dist-info folder spells it
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +67,7 @@ def student_python(bundle, tmp_path_factory):
     for folder in {Path(p) for p in sys.path if p.endswith("site-packages") and Path(p).is_dir()}:
         for entry in folder.iterdir():
             name = entry.name
-            if name in ours or name.startswith(("grade-", "grade.", "__editable__")) or name.endswith(".pth") \
+            if name in ours or name.startswith((f"{DIST}-", f"{DIST}.", "__editable__")) or name.endswith(".pth") \
                     or (deps / name).exists():
                 continue
             (deps / name).symlink_to(entry)
