@@ -187,6 +187,19 @@ def start_command(name, directory, notebook, force):
     click.echo(f"Wrote {path}. Fill in the functions, then check your work with: grade check {path.name}")
 
 
+@main.command("autograder")
+@click.argument("name")
+@click.option("--out", required=True, metavar="ZIP", help="The zip to write, to upload to Gradescope.")
+@click.option("--practice", is_flag=True, help="Build even without GRADE_SECRET, with the practice secret "
+              "(to try the autograder out: every copy of the grader can draw its hidden inputs).")
+@click.option("--data", metavar="PATH", help="keras_mnist: MNIST to put in the zip, as for `grade check` "
+              "(default: setup.sh downloads it with Keras).")
+def autograder_command(name, out, practice, data):
+    """Write Gradescope's autograder zip for assignment NAME: setup.sh, run_autograder, the grader."""
+    from .verbs.autograder import autograder
+    click.echo(autograder(name=name, out=out, practice=practice, data=data).describe())
+
+
 @main.command("release")
 @click.argument("out", type=click.Path(path_type=str))
 def release_command(out):
