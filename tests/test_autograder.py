@@ -233,6 +233,12 @@ def test_the_runner_grades_a_misnamed_file_as_the_assignment(root):
     assert hidden and data["output"].startswith(f"Total: {MAX:.2f} / {MAX:.2f}; public checks")
 
 
+def test_a_file_named_like_a_module_it_imports_is_still_graded(root):
+    lay_out(root, {"numpy.py": CORRECT})  # as module "numpy", its own `import numpy` would find itself
+    data = gradescope.run(root=root)
+    assert data["score"] == MAX, data["output"]
+
+
 def test_the_runner_writes_a_zero_with_the_reason_for_whatever_stops_it(root):
     lay_out(root, {"hw1.py": CORRECT, "hw2.py": CORRECT})
     data = gradescope.run(root=root)

@@ -174,11 +174,15 @@ while pid > 1:  # up to the pool's worker (forked by the fork server, whose comm
 """
 
 
-def test_a_submission_that_kills_its_worker_fails_to_grade_and_the_others_are_graded(tmp_path, monkeypatch):
-    monkeypatch.setenv("GRADE_LANDLOCK", "0")  # confined, its signal would be refused (test_confinement)
+def test_a_submission_that_kills_its_worker_fails_to_grade_and_the_others_are_graded(tmp_path):
     folder = make_class(tmp_path / "class", {"alice": CORRECT, "bob": KILLS_ITS_WORKER, "carol": BUGGY,
                                              "dave": CORRECT})
-    code, stdout, output = cli("batch", folder, "--workers", 2, "--gradebook", tmp_path / "g.sqlite", "-q")
+    # Confined, its signal would be refused (test_confinement). In a new process: this one's fork
+    # server, started by an earlier test, keeps the environment it started with.
+    done = subprocess.run([sys.executable, "-m", "grader", "batch", str(folder), "--workers", "2",
+                           "--gradebook", str(tmp_path / "g.sqlite"), "-q"], capture_output=True, text=True,
+                          env={**os.environ, "GRADE_LANDLOCK": "0"}, timeout=300)
+    code, stdout, output = done.returncode, done.stdout, done.stdout + done.stderr
     assert code == 1, output
     assert "3 graded, 0 skipped (already graded by this grader version), 1 failed" in stdout
     assert "bob (linear_regression), linear_regression.py: the grading process died" in stdout
