@@ -9,18 +9,17 @@ in this process. The slow ones do what Gradescope does: unzip into
 ``ROOT/run_autograder`` and read ``ROOT/results/results.json``.
 """
 
-import hashlib
 import json
 import os
 import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 import zipfile
 from pathlib import Path
 
-import nbformat
 import pytest
 from click.testing import CliRunner
 
@@ -264,38 +263,57 @@ def test_the_runner_refuses_to_grade_unconfined(root, monkeypatch):
 # -- Gradescope simulated: setup.sh, then run_autograder per submission -----------------------
 
 
-@pytest.fixture(scope="module")
-def container(tmp_path_factory):
-    """An /autograder folder after setup.sh ran: ``(root, run)``; ``run(files, ...)`` grades one upload."""
-    home = tmp_path_factory.mktemp("gradescope")
-    assert build(home / "autograder.zip", NAME).exit_code == 0
+def install(archive, home, python=sys.executable, edit=None):
+    """Gradescope's image build in ``home``: ``(root, env, setup.sh's output)``.
+
+    The zip goes to ``ROOT/source`` (``edit`` may change it first), ``run_autograder``
+    to ``ROOT``; setup.sh installs into a new environment of ``python`` that borrows
+    this one's third-party packages.
+    """
     root = home / "autograder"
-    unpack(home / "autograder.zip", root / "source")
-    with open(root / "source" / "grade" / "assignments" / NAME / "spec.toml", "a") as spec:
-        spec.write(DEADLINE)  # a deadline, to see Gradescope's submission time applied
+    unpack(archive, root / "source")
+    if edit:
+        edit(root / "source")
     shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")
     venv = home / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)  # pip: linked
+    subprocess.run([str(python), "-m", "venv", "--without-pip", str(venv)], check=True)  # pip: linked
     site = subprocess.run([str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
                           check=True, capture_output=True, text=True).stdout.strip()
     link_third_party(home / "deps", site)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GRADE_", "PYTHON"))}
+    env |= {"GRADE_AUTOGRADER_ROOT": str(root), "KERAS_HOME": str(home / "no-keras-cache")}
     setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], capture_output=True, text=True,
-                           timeout=600, env={**env, "GRADE_AUTOGRADER_ROOT": str(root),
-                                             "GRADE_SETUP_VENV": str(venv), "GRADE_SETUP_OFFLINE": "1"})
+                           timeout=900, env={**env, "GRADE_SETUP_VENV": str(venv), "GRADE_SETUP_OFFLINE": "1"})
     assert setup.returncode == 0, setup.stdout + setup.stderr
-    assert "ready to grade linear_regression" in setup.stdout
+    assert "setup.sh: ready to grade" in setup.stdout
+    return root, env, setup
 
-    def run(files, users=(("1001", "Ann"),), created_at=ON_TIME, extra_env=None):
+
+def runner(root, env):
+    """``run(files, ...)``: lay out one upload, run ``ROOT/run_autograder``; ``(results.json, stdout)``."""
+    def run(files, users=(("1001", "Ann"),), created_at=ON_TIME, extra_env=None, timeout=300):
         lay_out(root, files, users, created_at)
         done = subprocess.run([str(root / "run_autograder")], cwd=root, capture_output=True, text=True,
-                              timeout=300, env={**env, "GRADE_AUTOGRADER_ROOT": str(root), **(extra_env or {})})
+                              timeout=timeout, env={**env, **(extra_env or {})})
         assert done.returncode == 0, done.stdout + done.stderr
         data = json.loads((root / "results" / "results.json").read_text())
         assert SECRET not in json.dumps(data) and SECRET not in done.stdout + done.stderr
         return data, done.stdout
+    return run
 
-    return root, run, setup
+
+def _add_deadline(source):
+    with open(source / "grade" / "assignments" / NAME / "spec.toml", "a") as spec:
+        spec.write(DEADLINE)  # a deadline, to see Gradescope's submission time applied
+
+
+@pytest.fixture(scope="module")
+def container(tmp_path_factory):
+    """An /autograder folder after setup.sh ran: ``(root, run, setup)``; ``run(files, ...)`` grades one upload."""
+    home = tmp_path_factory.mktemp("gradescope")
+    assert build(home / "autograder.zip", NAME).exit_code == 0
+    root, env, setup = install(home / "autograder.zip", home, edit=_add_deadline)
+    return root, runner(root, env), setup
 
 
 @pytest.mark.slow
@@ -387,10 +405,7 @@ def test_the_submission_time_comes_from_gradescopes_metadata(container):
 @pytest.mark.slow
 def test_an_internal_error_still_writes_results_json(container):
     root, run, _ = container
-    python = Path((root / "source" / "grade-python").read_text().strip())
-    solution = Path(subprocess.run([str(python), "-I", "-c", f"import importlib.util as u; "
-                                    f"print(u.find_spec('reference.{NAME}').origin)"],
-                                   capture_output=True, text=True, check=True).stdout.strip())
+    solution = installed_reference(root)
     kept = solution.read_bytes()
     try:  # a broken install: the reference raises when the grader imports it
         solution.write_text('raise RuntimeError("the reference is broken")\n')
@@ -422,10 +437,11 @@ for attempt in (TARGET, TARGET + ".tmp"):
             os.replace(attempt, TARGET)
     except OSError as exc:
         print("forging failed:", type(exc).__name__)
-try:
-    print("secret:", open({secret!r}).read())
-except OSError as exc:
-    print("reading the secret failed:", type(exc).__name__)
+for what, path in (("the secret", {secret!r}), ("the reference", {reference!r})):
+    try:
+        print(what, open(path).read()[:40])
+    except OSError as exc:
+        print(f"reading {{what}} failed:", type(exc).__name__)
 if os.fork() == 0:  # a detached forger, for after the grader has written
     os.setsid()
     time.sleep(1.5)
@@ -437,17 +453,56 @@ if os.fork() == 0:  # a detached forger, for after the grader has written
 '''
 
 
+def installed_reference(root):
+    python = Path((root / "source" / "grade-python").read_text().strip())
+    return Path(subprocess.run([str(python), "-I", "-c", f"import importlib.util as u; "
+                                f"print(u.find_spec('reference.{NAME}').origin)"],
+                               capture_output=True, text=True, check=True).stdout.strip())
+
+
+def assert_forger_lost(root, run, **env):
+    forger = FORGER.format(target=str(root / "results" / "results.json"), secret=str(root / "source" / "secret"),
+                           reference=str(installed_reference(root)))
+    data, _ = run({f"{NAME}.py": forger + STUB.read_text()}, extra_env=env)
+    assert data["score"] == 0 and "forged" not in data["output"]
+    for failed in ("forging failed: PermissionError", "reading the secret failed: PermissionError",
+                   "reading the reference failed: PermissionError"):
+        assert failed in data["output"], data["output"]
+    time.sleep(2.5)  # what the detached forger would have needed
+    assert json.loads((root / "results" / "results.json").read_text()) == data
+    return data
+
+
 @pytest.mark.slow
 def test_a_submission_that_forges_results_json_does_not_win(container):
     root, run, _ = container
-    forger = FORGER.format(target=str(root / "results" / "results.json"), secret=str(root / "source" / "secret"))
-    data, _ = run({f"{NAME}.py": forger + STUB.read_text()})
-    assert data["score"] == 0 and "forged" not in data["output"].replace("forging failed", "")
-    assert "forging failed: PermissionError" in data["output"]
-    assert "reading the secret failed: PermissionError" in data["output"]
-    time.sleep(2.5)  # what the detached forger would have needed
-    after = json.loads((root / "results" / "results.json").read_text())
-    assert after == data
+    assert assert_forger_lost(root, run)["extra_data"]["confinement"].startswith("landlock")
+
+
+def _python_nobody_can_run():
+    """This Python's version as the system installs it, where the user nobody can run it; or None."""
+    candidate = Path(f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}")
+    return candidate if candidate.is_file() and confinement._others_may_read(str(candidate)) else None
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0, reason="Gradescope runs the autograder as root")
+def test_without_landlock_as_root_the_submission_runs_as_nobody_and_still_cannot_forge(tmp_path):
+    python = _python_nobody_can_run()
+    if python is None:
+        pytest.skip(f"no Python {sys.version_info.major}.{sys.version_info.minor} that nobody can run")
+    home = Path(tempfile.mkdtemp(prefix="autograder-"))  # pytest's folders are root's alone; this one is not
+    try:
+        home.chmod(0o755)
+        assert build(home / "autograder.zip", NAME).exit_code == 0
+        root, env, _ = install(home / "autograder.zip", home, python=python)
+        run = runner(root, env)
+        data, _ = run({f"{NAME}.py": CORRECT}, extra_env={"GRADE_LANDLOCK": "0"})
+        assert data["score"] == MAX, data["output"]
+        assert "user nobody" in data["extra_data"]["confinement"]
+        assert "user nobody" in assert_forger_lost(root, run, GRADE_LANDLOCK="0")["extra_data"]["confinement"]
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.mark.slow
@@ -462,26 +517,10 @@ def test_without_landlock_the_submission_runs_as_nobody_or_is_not_graded(contain
 @pytest.mark.slow
 def test_keras_mnist_on_gradescope_grades_offline_with_a_leaderboard(tmp_path):
     pytest.importorskip("tensorflow")
-    data_folder = SUBMISSIONS.parent / "data" / "mnist_small"
-    assert build(tmp_path / "k.zip", "keras_mnist", "--data", data_folder).exit_code == 0
-    root = tmp_path / "autograder"
-    unpack(tmp_path / "k.zip", root / "source")
-    shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)  # pip: linked
-    site = subprocess.run([str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                          check=True, capture_output=True, text=True).stdout.strip()
-    link_third_party(tmp_path / "deps", site)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GRADE_", "PYTHON"))}
-    env |= {"GRADE_AUTOGRADER_ROOT": str(root), "GRADE_SETUP_VENV": str(venv), "GRADE_SETUP_OFFLINE": "1",
-            "KERAS_HOME": str(tmp_path / "no-keras-cache")}
-    setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], capture_output=True, text=True,
-                           timeout=900, env=env)
-    assert setup.returncode == 0, setup.stdout + setup.stderr
-    lay_out(root, {"keras.py": Path(catalog.get_assignment("keras_mnist").reference().__file__)})
-    done = subprocess.run([str(root / "run_autograder")], cwd=root, capture_output=True, text=True,
-                          timeout=1200, env=env)
-    data = json.loads((root / "results" / "results.json").read_text())
-    assert data["score"] == data["max_score"], data["output"] + done.stdout
+    assert build(tmp_path / "k.zip", "keras_mnist", "--data", SUBMISSIONS.parent / "data" / "mnist_small").exit_code == 0
+    root, env, _ = install(tmp_path / "k.zip", tmp_path)
+    solution = Path(catalog.get_assignment("keras_mnist").reference().__file__)
+    data, stdout = runner(root, env)({"keras.py": solution}, timeout=1200)  # keras.py: the name of a module it imports
+    assert data["score"] == data["max_score"], data["output"] + stdout
     (entry,) = data["leaderboard"]
     assert entry["name"] == "Test accuracy" and entry["order"] == "desc" and 0.84 <= entry["value"] <= 1

@@ -158,15 +158,18 @@ def test_the_practice_secret_warns_on_stderr_in_the_report_and_in_results_json(t
     assert checked.exit_code == 0 and "practice" not in checked.output  # no hidden check, nothing drawn
 
 
-def test_a_batch_with_the_practice_secret_warns_and_the_gradebook_says_which_runs(tmp_path, monkeypatch):
+def test_a_batch_with_the_practice_secret_warns_and_the_gradebook_says_which_runs(tmp_path):
+    import os
     import sqlite3
 
-    from classes import CORRECT, cli, make_class
-    monkeypatch.setenv("GRADE_SECRET", "")
+    from classes import CORRECT, make_class
     folder = make_class(tmp_path / "class", {"ann": CORRECT, "bob": CORRECT})
-    code, stdout, output = cli("batch", folder, "--workers", 1, "--gradebook", tmp_path / "g.sqlite", "-q")
-    assert code == 0, output
-    assert "warning: 2 gradings drew their inputs from the practice secret" in output
-    assert "practice secret" not in stdout
+    # In a new process: this one's fork server keeps the environment an earlier test started it with.
+    done = subprocess.run([sys.executable, "-m", "grader", "batch", str(folder), "--workers", "1",
+                           "--gradebook", str(tmp_path / "g.sqlite"), "-q"], capture_output=True, text=True,
+                          env={k: v for k, v in os.environ.items() if k != "GRADE_SECRET"}, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "warning: 2 gradings drew their inputs from the practice secret" in done.stderr
+    assert "practice secret" not in done.stdout
     with sqlite3.connect(tmp_path / "g.sqlite") as db:
         assert db.execute("SELECT practice FROM runs").fetchall() == [(1,), (1,)]
