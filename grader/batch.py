@@ -41,6 +41,7 @@ from . import catalog
 from .errors import GradeError
 from .gradebook import file_sha256, grader_version, now
 from .submission import SUFFIXES
+from .version import install_hint
 
 # Modules the fork server imports once, so that each worker starts with them loaded.
 PRELOAD = ["numpy", "grader.batch", "grader.grading", "grader.gradebook", "grader.compare",
@@ -441,7 +442,7 @@ class DaskPool:
             from distributed import Client
         except ImportError:
             raise GradeError("--scheduler needs Dask's distributed package: "
-                             "pip install 'grade[cluster]'") from None
+                             + install_hint("cluster")) from None
         try:
             self.client = Client(address, timeout=15, set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:

@@ -111,6 +111,7 @@ class Context:
         self.reference = reference
         self.rng = np.random.default_rng(derive_seed(*seed_parts, check.name))
         self.curves = {}
+        self.leaderboard = []
         self.setup = setup  # what the assignment's setup function returned
         self.shared = shared if shared is not None else {}  # one submission's checks share this
         self.on_event = on_event  # progress of long runs, for a person watching
@@ -127,6 +128,10 @@ class Context:
         curve = {"submission": _curve_values(submission), "reference": _curve_values(reference)}
         if curve["submission"] or curve["reference"]:
             self.curves[name] = curve
+
+    def record_leaderboard(self, name, value, order="desc"):
+        """A value for Gradescope's leaderboard (``order`` "desc": higher ranks first)."""
+        self.leaderboard.append({"name": name, "value": value, "order": order})
 
     def case(self, key, make):
         """The inputs named ``key``: ``make(rng)`` draws them where they are not fixed."""

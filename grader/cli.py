@@ -7,6 +7,7 @@ import click
 
 from .errors import GradeError
 from .seeds import DEFAULT_STUDENT
+from .version import DISTRIBUTION
 
 
 class _UserError(click.ClickException):
@@ -32,6 +33,7 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group)
+@click.version_option(package_name=DISTRIBUTION, prog_name="grade", message="%(prog)s %(version)s (%(package)s)")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
 @click.pass_context
 def main(ctx, verbose):
@@ -43,6 +45,7 @@ def _finish(report, official=False):
     click.echo(report.render_text())
     if official:  # a student's self-check runs their own code on their own machine
         _warn_unconfined([report])
+    _warn_practice([report])
     sys.exit(0 if report.passed else 1)
 
 
@@ -52,6 +55,14 @@ def _warn_unconfined(reports):
         click.echo(f"warning: the submission's code ran unconfined ({description}): it could read "
                    "this user's files, reach the network and signal other processes; "
                    "--require-confinement refuses to grade so", err=True)
+
+
+def _warn_practice(reports):
+    count = sum(r.practice for r in reports)
+    if count:
+        click.echo(f"warning: {'the hidden checks' if len(reports) == 1 else f'{count} gradings'} drew their "
+                   "inputs from the practice secret, which every copy of the grader knows; set GRADE_SECRET "
+                   "to the course secret to grade a class", err=True)
 
 
 _file = click.argument("file", type=click.Path(path_type=str))
@@ -143,6 +154,7 @@ def batch_command(directory, assignment, workers, scheduler, gradebook, out, reg
                     require_confinement=require_confinement)
     click.echo(summary.render())
     _warn_unconfined([g.report for g in summary.current if g.report is not None])
+    _warn_practice([g.report for g in summary.current if g.report is not None])
     sys.exit(summary.exit_code)
 
 
@@ -220,6 +232,19 @@ def start_command(name, directory, notebook, force):
     from .verbs.start import start
     path = start(name=name, directory=directory, notebook=notebook, force=force)
     click.echo(f"Wrote {path}. Fill in the functions, then check your work with: grade check {path.name}")
+
+
+@main.command("autograder")
+@click.argument("name")
+@click.option("--out", required=True, metavar="ZIP", help="The zip to write, to upload to Gradescope.")
+@click.option("--practice", is_flag=True, help="Build even without GRADE_SECRET, with the practice secret "
+              "(to try the autograder out: every copy of the grader can draw its hidden inputs).")
+@click.option("--data", metavar="PATH", help="keras_mnist: MNIST to put in the zip, as for `grade check` "
+              "(default: setup.sh downloads it with Keras).")
+def autograder_command(name, out, practice, data):
+    """Write Gradescope's autograder zip for assignment NAME: setup.sh, run_autograder, the grader."""
+    from .verbs.autograder import autograder
+    click.echo(autograder(name=name, out=out, practice=practice, data=data).describe())
 
 
 @main.command("release")

@@ -13,8 +13,10 @@ import html
 import io
 import math
 
+from .version import install_hint
+
 PLOT_NOTE = ("Loss-curve plots need matplotlib, which is not installed here "
-             "(pip install \"grade[plots]\"); the curves' values are summarised instead.")
+             f"({install_hint('plots')}); the curves' values are summarised instead.")
 
 _STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;

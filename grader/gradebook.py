@@ -40,9 +40,16 @@ from pathlib import Path
 
 from .errors import GradeError
 from .report import CheckResult, Report
+from .version import package_version
 
 DEFAULT_PATH = "gradebook.sqlite"
-SCHEMA_VERSION = 2  # 2: runs.confinement
+SCHEMA_VERSION = 3  # 2: runs.confinement; 3: runs.practice, runs.leaderboard
+# What turns a gradebook of version N into one of version N + 1.
+_UPGRADES = {
+    1: "ALTER TABLE runs ADD COLUMN confinement TEXT;",
+    2: "ALTER TABLE runs ADD COLUMN practice INTEGER NOT NULL DEFAULT 0; "
+       "ALTER TABLE runs ADD COLUMN leaderboard TEXT;",
+}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS batches (
@@ -84,6 +91,8 @@ CREATE TABLE IF NOT EXISTS runs (
     lateness TEXT,                     -- JSON, where a deadline was applied
     gradescope TEXT,                   -- JSON results.json
     confinement TEXT,                  -- what confined the submission ("none: why" where nothing)
+    practice INTEGER NOT NULL DEFAULT 0,  -- 1: hidden inputs drawn from the practice secret
+    leaderboard TEXT,                  -- JSON list: Gradescope leaderboard entries
     worker TEXT,
     started_at TEXT NOT NULL,
     finished_at TEXT NOT NULL
@@ -129,14 +138,6 @@ ORDER BY l.assignment, l.student
 def now():
     """The current time as stored: ISO 8601, UTC, microseconds."""
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
-
-
-def package_version():
-    from importlib.metadata import PackageNotFoundError, version
-    try:
-        return version("grade")
-    except PackageNotFoundError:
-        return "0+unknown"
 
 
 @lru_cache(maxsize=None)
@@ -211,7 +212,8 @@ class Gradebook:
             if version > SCHEMA_VERSION:
                 raise GradeError(f"{self.path}: written by a newer grader (schema {version}); upgrade `grade`")
             if version < SCHEMA_VERSION:
-                upgrade = "ALTER TABLE runs ADD COLUMN confinement TEXT;" if version == 1 else ""
+                # A new gradebook (version 0) gets SCHEMA whole; an older one, each upgrade from its version.
+                upgrade = "".join(_UPGRADES[v] for v in range(max(version, 1), SCHEMA_VERSION)) if version else ""
                 self.db.executescript("BEGIN IMMEDIATE;" + SCHEMA + upgrade
                                       + f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
         except sqlite3.DatabaseError as exc:
@@ -282,14 +284,16 @@ class Gradebook:
             penalty = getattr(report, "penalty", 0.0)
             cursor = self.db.execute(
                 "INSERT INTO runs (submission_id, batch_id, grader_version, status, score, max_score, "
-                "raw_score, execution_time, notes, output, lateness, gradescope, confinement, worker, "
-                "started_at, finished_at) VALUES (?, ?, ?, 'graded', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "raw_score, execution_time, notes, output, lateness, gradescope, confinement, practice, "
+                "leaderboard, worker, started_at, finished_at) "
+                "VALUES (?, ?, ?, 'graded', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (submission_id, batch_id, grader_version, report.score, report.max_score,
                  getattr(report, "raw_score", report.score), report.execution_time,
                  json.dumps(list(report.notes)), report.output,
                  json.dumps(lateness.to_dict(penalty)) if lateness is not None else None,
-                 json.dumps(report.to_gradescope()), getattr(report, "confinement", ""), worker,
-                 started_at, finished_at))
+                 json.dumps(report.to_gradescope()), getattr(report, "confinement", ""),
+                 int(getattr(report, "practice", False)), json.dumps(getattr(report, "leaderboard", [])),
+                 worker, started_at, finished_at))
             run_id = cursor.lastrowid
             self.db.executemany(
                 "INSERT INTO results (run_id, position, check_id, name, title, hidden, tags, points, "
@@ -364,7 +368,8 @@ class Gradebook:
         results = [_check_result(r) for r in rows]
         report = Report(run["assignment"], run["filename"], run["student"], results=results,
                         notes=json.loads(run["notes"] or "[]"), output=run["output"] or "",
-                        execution_time=run["execution_time"] or 0.0, confinement=run["confinement"] or "")
+                        execution_time=run["execution_time"] or 0.0, confinement=run["confinement"] or "",
+                        practice=bool(run["practice"]), leaderboard=json.loads(run["leaderboard"] or "[]"))
         if run["lateness"] and hasattr(report, "lateness"):
             report.lateness = _lateness(json.loads(run["lateness"]))
         return report

@@ -9,7 +9,7 @@ from .deadlines import parse_time
 from .errors import GradeError
 from .report import CheckResult, Report, round_points
 from .sandbox import Sandbox
-from .seeds import DEFAULT_STUDENT, course_secret
+from .seeds import DEFAULT_STUDENT, course_secret, practice_secret
 from .submission import find_submission, load_source
 from .verdicts import CheckFailure, SubmissionFailure
 
@@ -49,6 +49,7 @@ def grade_source(source, assignment, *, student=DEFAULT_STUDENT, hidden=False, r
     fixtures = assignment.fixtures() if fixtures is None else fixtures
     report = Report(assignment.name, source.path.name, student, notes=list(source.notes))
     checks = [c for c in assignment.checks if hidden or not c.hidden]
+    report.practice = any(c.hidden for c in checks) and practice_secret()
     setup, shared = assignment.prepare(options), {}
     with Sandbox(source, spec.limits, blocked=blocked) as sandbox:
         for check in checks:
@@ -58,6 +59,7 @@ def grade_source(source, assignment, *, student=DEFAULT_STUDENT, hidden=False, r
                               fixtures=fixtures, reference=reference, seed_parts=parts,
                               setup=setup, shared=shared, on_event=on_event)
             report.results.append(run_check(check, context, sandbox, source.problem, verbose))
+            report.leaderboard += context.leaderboard
         report.output = sandbox.captured_output()
         report.confinement = sandbox.confinement or ""
         report.student_seconds = sandbox.student_seconds

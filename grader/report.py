@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 
 POINTS_DECIMALS = 2
+PRACTICE_WARNING = ("Warning: the hidden checks drew their inputs from the practice secret (GRADE_SECRET "
+                    "was not set), which anyone who has the grader knows: not a grade for a class.")
 
 
 def round_points(points):
@@ -64,6 +66,8 @@ class Report:
     student_seconds: float = 0.0
     lateness: object = None  # a grader.deadlines.Lateness where a deadline was applied
     confinement: str = ""  # what confined the submission's process, in words ("none: why" where nothing)
+    practice: bool = False  # hidden checks ran with the practice secret (grader.seeds)
+    leaderboard: list = field(default_factory=list)  # Gradescope leaderboard entries the checks recorded
 
     @property
     def unconfined(self):
@@ -98,27 +102,59 @@ class Report:
     def passed(self):
         return all(r.passed for r in self.results)
 
+    @property
+    def total_line(self):
+        """The total, and the public and hidden checks' shares where there are hidden ones."""
+        line = f"Total: {self.score:.2f} / {self.max_score:.2f}"
+        if self.penalty:
+            line += f" ({self.raw_score:.2f} before the late penalty)"
+        hidden = [r for r in self.results if r.hidden]
+        if hidden:
+            public = [r for r in self.results if not r.hidden]
+            line += (f"; public checks {sum(r.score for r in public):.2f} / {sum(r.max_score for r in public):.2f}, "
+                     f"hidden checks {sum(r.score for r in hidden):.2f} / {sum(r.max_score for r in hidden):.2f}")
+        return line
+
     def to_gradescope(self):
-        output = "\n".join(([self.late_note] if self.late_note else []) + list(self.notes))
+        """Gradescope's results.json: every text is plain text, never HTML that a submission could write.
+
+        The total line in ``output`` shows the student the points of the
+        hidden checks too, whose own entries (``after_due_date``) show after
+        the due date; the grader's stdout is for the instructor only.
+        """
+        lines = [self.total_line] + ([PRACTICE_WARNING] if self.practice else [])
+        lines += ([self.late_note] if self.late_note else []) + list(self.notes)
+        output = "\n".join(lines)
         if self.output:
-            output += ("\n\n" if output else "") + "What the submission printed:\n" + self.output
-        return {
+            output += "\n\nWhat the submission printed:\n" + self.output
+        data = {
             "score": self.score,
             "max_score": self.max_score,
             "execution_time": round(self.execution_time, 3),
             "output": output,
+            "output_format": "text",
+            "test_output_format": "text",
+            "test_name_format": "text",
+            "visibility": "visible",
+            "stdout_visibility": "hidden",
             "tests": [{
                 "name": r.label,
+                "name_format": "text",
                 "score": r.score,
                 "max_score": r.max_score,
                 "status": r.status,
                 "output": r.message,
+                "output_format": "text",
                 "visibility": r.visibility,
                 "tags": list(r.tags),
             } for r in self.results],
             "extra_data": ({"late": self.lateness.to_dict(self.penalty)} if self.lateness else {})
-            | ({"confinement": self.confinement} if self.confinement else {}),
+            | ({"confinement": self.confinement} if self.confinement else {})
+            | ({"practice_secret": True} if self.practice else {}),
         }
+        if self.leaderboard:
+            data["leaderboard"] = [dict(entry) for entry in self.leaderboard]
+        return data
 
     def render_text(self, *, output_chars=2000):
         lines = [f"{self.assignment}: {self.submission}"
@@ -143,6 +179,7 @@ class Report:
             lines.append(self.late_note)
         if self.confinement:
             lines.append(f"Confinement: {self.confinement}")
-        lines.append(f"Total: {self.score:.2f} / {self.max_score:.2f}"
-                     + (f" ({self.raw_score:.2f} before the late penalty)" if self.penalty else ""))
+        if self.practice:
+            lines.append(PRACTICE_WARNING)
+        lines.append(self.total_line)
         return "\n".join(lines)

@@ -105,7 +105,7 @@ class Sandbox:
         self.generation += 1
         limits = self.limits
         config = {"source": self.source.text, "filename": self.source.path.name,
-                  "module_name": self.source.path.stem.replace("-", "_").replace(".", "_"),
+                  "module_name": module_name(self.source.path),
                   "blocked": list(self.blocked), "output_cap": limits.output_chars,
                   "confinement": confinement.plan(self.blocked, self.scratch),
                   "rlimits": {"AS": limits.memory_mb << 20, "CPU": limits.cpu_seconds,
@@ -255,6 +255,17 @@ class Sandbox:
         if self.output_dropped:
             text += f"\n[... {self.output_dropped} more characters of output not kept]"
         return text
+
+
+def module_name(path):
+    """The submission's module name: its file's, unless that is a module it may import (``keras.py``)."""
+    import importlib.util
+    name = path.stem.replace("-", "_").replace(".", "_")
+    try:
+        shadows = name in sys.stdlib_module_names or importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        shadows = True
+    return "submission" if shadows else name
 
 
 def _running(what):

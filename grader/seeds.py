@@ -16,6 +16,11 @@ def course_secret():
     return os.environ.get("GRADE_SECRET") or DEFAULT_SECRET
 
 
+def practice_secret():
+    """Whether hidden inputs come from the practice secret, the same in every copy of the grader."""
+    return course_secret() == DEFAULT_SECRET
+
+
 def derive_seed(*parts):
     """A 64-bit seed from strings, stable across runs and machines."""
     digest = hashlib.sha256("\x1f".join(map(str, parts)).encode("utf-8")).digest()

@@ -1,11 +1,15 @@
 """An assignment's spec file: points, tolerances, thresholds and budgets in one place."""
 
-import tomllib
 from dataclasses import dataclass, field
 
 from .compare import Tolerance
 from .deadlines import parse_deadline
 from .sandbox import Limits
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10 (Ubuntu 22.04's): the same parser, as the tomli package
+    import tomli as tomllib
 
 
 @dataclass(frozen=True)
@@ -18,6 +22,7 @@ class Spec:
     budget: float = 10.0
     values: dict = field(default_factory=dict)
     deadline: object = None  # a grader.deadlines.Deadline, from the optional [deadline] table
+    autograder: dict = field(default_factory=dict)  # [autograder]: extras, data (grader.verbs.autograder)
 
     def __getitem__(self, key):
         """An assignment-specific value from the spec's ``[values]`` table."""
@@ -36,4 +41,5 @@ def load_spec(path):
                 limits=Limits(**data.get("sandbox", {})),
                 tolerance=Tolerance(**data.get("tolerance", {})),
                 budget=float(data.get("budget", 10.0)), values=data.get("values", {}),
-                deadline=parse_deadline(data.get("deadline"), where=str(path)))
+                deadline=parse_deadline(data.get("deadline"), where=str(path)),
+                autograder=data.get("autograder", {}))

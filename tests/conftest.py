@@ -1,5 +1,6 @@
 """Shared helpers: the folders of test submissions, and grading them as a user would."""
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,25 @@ from grader.cli import main
 
 HERE = Path(__file__).parent
 SUBMISSIONS = HERE / "submissions"
+
+
+def link_third_party(deps, site):
+    """Make this interpreter's third-party packages (numpy, click, ...) importable in another
+    environment whose site folder is ``site``: links in ``deps``, named by a ``.pth`` file;
+    this project's own packages and its install records are left out."""
+    from grader.version import DISTRIBUTION
+    dist = DISTRIBUTION.replace("-", "_")  # as its dist-info folder spells it
+    ours = {"grader", "assignments", "reference"}
+    deps = Path(deps)
+    deps.mkdir(parents=True, exist_ok=True)
+    for folder in {Path(p) for p in sys.path if p.endswith("site-packages") and Path(p).is_dir()}:
+        for entry in folder.iterdir():
+            name = entry.name
+            if name in ours or name.startswith((f"{dist}-", f"{dist}.", "__editable__")) \
+                    or name.endswith(".pth") or (deps / name).exists():
+                continue
+            (deps / name).symlink_to(entry)
+    (Path(site) / "third_party.pth").write_text(f"{deps}\n")
 
 
 def failed_checks(path, assignment, hidden=False):

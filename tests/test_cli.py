@@ -1,5 +1,6 @@
 """The command line contract: exit statuses, the JSON form, reproducibility, misuse."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -137,3 +138,38 @@ def test_training_progress_is_shown_on_a_terminal_only(monkeypatch, capsys):
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     cli._progress(event)
     assert "epoch 2/5  loss 0.2500  training accuracy 90.00%  (1.5 s)" in capsys.readouterr().err
+
+
+def test_the_practice_secret_warns_on_stderr_in_the_report_and_in_results_json(tmp_path, reference_copy):
+    from click.testing import CliRunner
+
+    from grader.cli import main
+    out = tmp_path / "results.json"
+    for secret, warned in (("", True), ("a-course-secret-for-this-test", False)):
+        result = CliRunner().invoke(main, ["submit", str(reference_copy), "--json", str(out)],
+                                    env={"GRADE_SECRET": secret})
+        assert result.exit_code == 0, result.output
+        data = json.loads(out.read_text())
+        assert ("drew their inputs from the practice secret" in result.stderr) is warned
+        assert ("Warning: the hidden checks drew their inputs from the practice secret" in result.stdout) is warned
+        assert ("practice secret" in data["output"]) is warned
+        assert data["extra_data"].get("practice_secret", False) is warned
+    checked = CliRunner().invoke(main, ["check", str(reference_copy)], env={"GRADE_SECRET": ""})
+    assert checked.exit_code == 0 and "practice" not in checked.output  # no hidden check, nothing drawn
+
+
+def test_a_batch_with_the_practice_secret_warns_and_the_gradebook_says_which_runs(tmp_path):
+    import os
+    import sqlite3
+
+    from classes import CORRECT, make_class
+    folder = make_class(tmp_path / "class", {"ann": CORRECT, "bob": CORRECT})
+    # In a new process: this one's fork server keeps the environment an earlier test started it with.
+    done = subprocess.run([sys.executable, "-m", "grader", "batch", str(folder), "--workers", "1",
+                           "--gradebook", str(tmp_path / "g.sqlite"), "-q"], capture_output=True, text=True,
+                          env={k: v for k, v in os.environ.items() if k != "GRADE_SECRET"}, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "warning: 2 gradings drew their inputs from the practice secret" in done.stderr
+    assert "practice secret" not in done.stdout
+    with sqlite3.connect(tmp_path / "g.sqlite") as db:
+        assert db.execute("SELECT practice FROM runs").fetchall() == [(1,), (1,)]

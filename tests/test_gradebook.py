@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from grader import catalog
-from grader.gradebook import FileSubmission, Gradebook, file_sha256, grader_version, package_version
+from grader.gradebook import SCHEMA_VERSION, FileSubmission, Gradebook, file_sha256, grader_version, package_version
 
 from classes import BUGGY, CORRECT, NAME, cli, report, runs
 
@@ -30,20 +30,42 @@ def test_a_new_gradebook_has_the_tables_in_wal_mode(tmp_path):
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert {"batches", "submissions", "runs", "results"} <= tables
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
-
-
-def test_a_gradebook_of_schema_1_gains_the_confinement_column(tmp_path):
-    from grader.gradebook import SCHEMA
-    path = tmp_path / "old.sqlite"
-    old = SCHEMA.replace("    confinement TEXT,", "").replace("confinement TEXT", "")
-    with sqlite3.connect(path) as db:
-        db.executescript(old + "PRAGMA user_version = 1;")
-    Gradebook(path).close()
-    with sqlite3.connect(path) as db:
-        assert "confinement" in {r[1] for r in db.execute("PRAGMA table_info(runs)")}
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     Gradebook(path).close()  # opening it again keeps it as it is
+
+
+@pytest.mark.parametrize("old_version, dropped", [
+    (1, ("confinement", "practice", "leaderboard")),
+    (2, ("practice", "leaderboard")),
+])
+def test_an_older_gradebook_is_upgraded_and_keeps_its_runs(tmp_path, old_version, dropped):
+    path = tmp_path / "g.sqlite"
+    with Gradebook(path) as book:
+        record(book, submission(), report(points=((1, 1), (0, 2))))
+    with sqlite3.connect(path) as db:  # as that version wrote it: without the columns added since
+        for column in dropped:
+            db.execute(f"ALTER TABLE runs DROP COLUMN {column}")
+        db.execute(f"PRAGMA user_version = {old_version}")
+    with Gradebook(path) as book:
+        (current,) = book.current()
+        assert current.score == 1 and current.report.practice is False
+        assert book.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        columns = {r[1] for r in book.db.execute("PRAGMA table_info(runs)")}
+        assert set(dropped) <= columns
+
+
+def test_the_gradebook_records_which_runs_used_the_practice_secret(tmp_path):
+    practice, official = report(points=((1, 1),)), report(points=((1, 1),))
+    practice.practice = True
+    official.leaderboard = [{"name": "Test accuracy", "value": 0.97, "order": "desc"}]
+    with Gradebook(tmp_path / "g.sqlite") as book:
+        runs_ = [record(book, submission(student), rep) for student, rep in (("ann", practice), ("bob", official))]
+        flags = [book.db.execute("SELECT practice FROM runs WHERE id = ?", (r,)).fetchone()[0] for r in runs_]
+        rebuilt = [book.report(r) for r in runs_]
+    assert flags == [1, 0]
+    assert [r.practice for r in rebuilt] == [True, False]
+    assert rebuilt[0].to_gradescope() == practice.to_gradescope()
+    assert rebuilt[1].to_gradescope()["leaderboard"] == official.leaderboard
 
 
 def test_not_a_gradebook_is_a_grade_error(tmp_path):

@@ -24,6 +24,8 @@ from grader.cli import main
 from grader.grading import grade_file
 from grader.verbs.release import verify_bundle
 
+from conftest import link_third_party
+
 NAME = "linear_regression"
 PROJECT = Path(__file__).resolve().parent.parent
 SECRET = "s3cr3t-for-the-release-test-4f1d"
@@ -58,18 +60,7 @@ def student_python(bundle, tmp_path_factory):
     python = home / "venv" / "bin" / "python"
     site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
                                check=True, capture_output=True, text=True).stdout.strip())
-    # Third-party packages (numpy, click, nbformat, ...) by link, without this project's own.
-    deps = home / "deps"
-    deps.mkdir()
-    ours = {"grader", "assignments", "reference"}
-    for folder in {Path(p) for p in sys.path if p.endswith("site-packages") and Path(p).is_dir()}:
-        for entry in folder.iterdir():
-            name = entry.name
-            if name in ours or name.startswith(("grade-", "grade.", "__editable__")) or name.endswith(".pth") \
-                    or (deps / name).exists():
-                continue
-            (deps / name).symlink_to(entry)
-    (site / "third_party.pth").write_text(f"{deps}\n")
+    link_third_party(home / "deps", site)
     source = home / "source"
     shutil.copytree(bundle, source)  # pip builds in the tree: keep the bundle itself clean
     install = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",

@@ -4,7 +4,12 @@ Also: a notebook and the equivalent .py get the same report, check by check.
 """
 
 import ast
+import os
 import re
+import shlex
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -89,7 +94,8 @@ def test_start_notebook_has_intro_check_cell_and_one_cell_per_function(tmp_path)
     cells = notebook.cells
     assert cells[0].cell_type == "markdown"
     assert ASSIGNMENT.spec.title in cells[0].source and f"grade check {NAME}.ipynb" in cells[0].source
-    assert cells[1].cell_type == "code" and cells[1].source == f"!grade check {NAME}.ipynb"
+    assert cells[1].cell_type == "code"
+    assert cells[1].source == f"import sys\n!{{sys.executable}} -m grader check {NAME}.ipynb"
     assert cells[2].cell_type == "code" and "import numpy as np" in cells[2].source
     assert f"grade check {NAME}.ipynb" in cells[2].source  # the module docstring names the notebook
 
@@ -106,6 +112,19 @@ def test_start_notebook_has_intro_check_cell_and_one_cell_per_function(tmp_path)
             assert ast.get_docstring(ast.parse(cell.source).body[0]) == docstring  # and kept in the code
             found.append(name)
     assert found == [f.name for f in functions]
+
+
+def test_the_check_cell_runs_with_the_kernels_python_where_grade_is_not_on_path(tmp_path):
+    assert cli("start", NAME, tmp_path, "--notebook")[0] == 0
+    cell = nbformat.read(tmp_path / f"{NAME}.ipynb", as_version=4).cells[1].source
+    shell_line = cell.splitlines()[1]
+    assert shell_line.startswith("!")
+    command = shell_line[1:].replace("{sys.executable}", shlex.quote(sys.executable))  # as IPython expands it
+    done = subprocess.run(command, shell=True, cwd=tmp_path, capture_output=True, text=True,
+                          env={**os.environ, "PATH": "/usr/bin:/bin"}, timeout=120)
+    assert shutil.which("grade", path="/usr/bin:/bin") is None
+    assert done.returncode == 1, done.stderr  # the stub's checks ran, and failed
+    assert "not implemented yet" in done.stdout and f"{NAME}: {NAME}.ipynb" in done.stdout
 
 
 def test_newcomer_notebook_path_scores_full_marks(grade_cli, tmp_path):

@@ -83,6 +83,7 @@ def accuracy(ctx):
     if predictions.shape != y_test.shape:
         raise CheckFailure(f"the model gave {predictions.shape[0]} predictions for {len(y_test)} test images")
     reached = float(np.mean(predictions == y_test))
+    ctx.record_leaderboard("Test accuracy", round(reached, 4))
     tier, name = ctx.setup["tier"], ctx.setup["tier_name"]
     stopped = (f"; training stopped by the time budget ({tier['time_budget_s']:g} s) after "
                f"{run['epochs_run']} epochs" if run["stop_reason"] == "time" else "")

@@ -63,15 +63,19 @@ def _write_html(report, html_path):
 
 
 def _write_json(report, json_path):
-    """results.json, whole or not at all: a temporary file beside it, renamed over it."""
     if json_path:
-        path = Path(json_path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w") as out:
-                out.write(json.dumps(report.to_gradescope(), indent=2) + "\n")
-            os.replace(temporary, path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
+        write_atomically(json_path, json.dumps(report.to_gradescope(), indent=2) + "\n")
+
+
+def write_atomically(path, text):
+    """``text`` at ``path``, whole or not at all: a temporary file beside it, renamed over it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise

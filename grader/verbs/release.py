@@ -120,7 +120,7 @@ def student_readme(assignments):
                      for a in assignments)
     return f"""# grade: the course's assignments and their self-checks
 
-Install (Python 3.11 or newer), from this folder:
+Install (Python 3.10 or newer), from this folder:
 
     pip install .             # or: pip install ".[plots]" for loss-curve plots in HTML feedback
 

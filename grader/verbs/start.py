@@ -52,12 +52,13 @@ def build_notebook(source, *, name, title, number=None):
             "the checks rely on.\n\n"
             "**Check your work**: save the notebook (the grader reads the saved file), then run\n"
             "the next cell, or run this in a terminal, in this notebook's folder:\n\n"
-            f"    grade check {filename}\n\n"
+            f"    grade check {filename}        (or: python -m grader check {filename})\n\n"
             "The grader runs the notebook's code cells in order, as one module, and ignores the\n"
             "lines that start with `!` or `%`: the check cell below does not run when you are\n"
             "graded. `grade check` runs the public checks; your grade also counts hidden checks\n"
             "on other inputs."),
-        nbformat.v4.new_code_cell(f"!grade check {filename}"),
+        # The kernel's own interpreter runs the check, so the `grade` command need not be on PATH.
+        nbformat.v4.new_code_cell(f"import sys\n!{{sys.executable}} -m grader check {filename}"),
     ]
     for kind, code, node in split_source(source):
         if kind == "header":
