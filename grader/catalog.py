@@ -1,5 +1,6 @@
 """The assignments the grader knows: each a folder of the ``assignments`` package."""
 
+import functools
 import importlib
 import importlib.util
 import json
@@ -67,9 +68,14 @@ class Assignment:
 
 
 def all_assignments():
+    """Every assignment folder, by number; each loaded once per process (its spec, checks)."""
     folders = [p for p in ROOT.iterdir() if (p / "spec.toml").is_file()]
-    found = [Assignment(p.name) for p in folders]
-    return sorted(found, key=lambda a: a.spec.number)
+    return sorted((_loaded(p.name) for p in folders), key=lambda a: a.spec.number)
+
+
+@functools.cache
+def _loaded(name):
+    return Assignment(name)
 
 
 def get_assignment(name):

@@ -2,6 +2,8 @@
 
 import time
 import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from . import catalog, confinement
 from .checks import Context, Partial
@@ -14,24 +16,53 @@ from .submission import find_submission, load_source
 from .verdicts import CheckFailure, SubmissionFailure
 
 
-def grade_file(path, *, assignment=None, student=DEFAULT_STUDENT, hidden=False, verbose=False,
-               submitted_at=None, submitted_from="", options=None, on_event=None, require_confinement=False):
-    """Grade the submission at ``path``; hidden checks too where ``hidden``.
+@dataclass(frozen=True)
+class Request:
+    """One grading, resolved once by the verb that asks for it and passed down whole.
 
-    ``options`` are assignment-specific (e.g. ``{"data": PATH}`` for
-    keras_mnist); ``on_event`` receives progress events of long checks. With ``submitted_at`` (a datetime or an ISO string; ``submitted_from`` says
-    where it came from), the spec's deadline, if any, is applied to the score.
-    ``require_confinement`` (or the spec's ``[sandbox]`` setting) refuses to grade unconfined.
+    ``submitted_at`` (a datetime or an ISO string; ``submitted_from`` says where
+    it came from) applies the spec's deadline, if any; ``options`` are the
+    assignment's own (``{"data": PATH}`` for keras_mnist);
+    ``require_confinement`` (or the spec's ``[sandbox]`` setting) refuses to
+    grade unconfined.
     """
-    path = find_submission(path)
-    assignment = catalog.get_assignment(assignment) if assignment else catalog.infer_assignment(path)
-    reference = assignment.reference() if hidden else None
-    report = grade_source(load_source(path), assignment, student=student, reference=reference,
-                          hidden=hidden, verbose=verbose, options=options, on_event=on_event,
-                          require_confinement=require_confinement)
-    if submitted_at is not None and assignment.spec.deadline is not None:
-        report.lateness = assignment.spec.deadline.assess(parse_time(submitted_at), submitted_from)
+
+    path: Path                       # the submission file (found in the folder given, if one was)
+    assignment: catalog.Assignment
+    student: str = DEFAULT_STUDENT
+    hidden: bool = False             # hidden checks too (they need the reference)
+    submitted_at: object = None
+    submitted_from: str = ""
+    options: dict = field(default_factory=dict)
+    require_confinement: bool = False
+    verbose: bool = False            # tracebacks of grader failures in messages
+
+
+def resolve(file, assignment=None, **fields):
+    """The ``Request`` for ``file`` (a file, or a folder holding one submission) as ``assignment``
+    (a name; default: from the file's name)."""
+    path = find_submission(file)
+    found = catalog.get_assignment(assignment) if assignment else catalog.infer_assignment(path)
+    return Request(path, found, **{k: v for k, v in fields.items() if v is not None})
+
+
+def grade(request, on_event=None):
+    """Grade as ``request`` says; ``on_event`` receives progress events of long checks."""
+    assignment = request.assignment
+    reference = assignment.reference() if request.hidden else None
+    report = grade_source(load_source(request.path), assignment, student=request.student,
+                          reference=reference, hidden=request.hidden, verbose=request.verbose,
+                          options=request.options, on_event=on_event,
+                          require_confinement=request.require_confinement)
+    if request.submitted_at is not None and assignment.spec.deadline is not None:
+        report.lateness = assignment.spec.deadline.assess(parse_time(request.submitted_at),
+                                                          request.submitted_from)
     return report
+
+
+def grade_file(path, *, assignment=None, on_event=None, **fields):
+    """``grade(resolve(path, assignment, **fields))``, for scripts and tests."""
+    return grade(resolve(path, assignment, **fields), on_event=on_event)
 
 
 def grade_source(source, assignment, *, student=DEFAULT_STUDENT, hidden=False, reference=None,

@@ -2,6 +2,7 @@
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import os
 import shutil
@@ -127,6 +128,7 @@ def with_deadline(monkeypatch):
         return spec
 
     monkeypatch.setattr(catalog, "load_spec", load)
+    monkeypatch.setattr(catalog, "_loaded", functools.cache(catalog.Assignment))  # loaded anew, and after
 
 
 def _submit(*args):

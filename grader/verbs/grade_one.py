@@ -3,13 +3,12 @@
 import json
 import os
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
-from .. import catalog
 from ..deadlines import submission_time
-from ..grading import grade_file
+from ..grading import grade, resolve
 from ..seeds import DEFAULT_STUDENT
-from ..submission import find_submission
 
 
 def check(*, file, assignment=None, json_path=None, verbose=False, html_path=None, options=None,
@@ -19,8 +18,7 @@ def check(*, file, assignment=None, json_path=None, verbose=False, html_path=Non
     ``options`` are the assignment's own (``{"data": PATH}`` for keras_mnist);
     ``on_event`` receives the progress of long checks (training epochs).
     """
-    report = grade_file(file, assignment=assignment, hidden=False, verbose=verbose, options=options,
-                        on_event=on_event)
+    report = grade(resolve(file, assignment, verbose=verbose, options=options), on_event)
     _write_json(report, json_path)
     _write_html(report, html_path)
     return report
@@ -34,24 +32,20 @@ def submit(*, file, assignment=None, student=DEFAULT_STUDENT, json_path=None, ve
     The spec's deadline, if any, is applied from ``submitted_at`` (an ISO
     time), else Gradescope's submission metadata, else the file's
     modification time (see ``grader.deadlines.submission_time``). Everything is
-    written after the submission's processes are dead (``grade_file`` returns then).
+    written after the submission's processes are dead (``grade`` returns then).
     """
-    when, source = None, ""
-    if _assignment_of(file, assignment).spec.deadline is not None:
+    request = resolve(file, assignment, student=student, hidden=True, verbose=verbose, options=options,
+                      require_confinement=require_confinement)
+    if request.assignment.spec.deadline is not None:
         when, source = submission_time(file, submitted_at)
-    report = grade_file(file, assignment=assignment, student=student, hidden=True, verbose=verbose,
-                        submitted_at=when, submitted_from=source, options=options, on_event=on_event,
-                        require_confinement=require_confinement)
+        request = replace(request, submitted_at=when, submitted_from=source)
+    report = grade(request, on_event)
     _write_json(report, json_path)
     _write_html(report, html_path)
     if gradebook:
         from ..gradebook import record_file
-        record_file(gradebook, find_submission(file), report, submitted_at=when)
+        record_file(gradebook, request.path, report, submitted_at=request.submitted_at)
     return report
-
-
-def _assignment_of(file, name):
-    return catalog.get_assignment(name) if name else catalog.infer_assignment(find_submission(file))
 
 
 def _write_html(report, html_path):
