@@ -9,7 +9,6 @@ import datetime as dt
 import html
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -21,9 +20,10 @@ from grader.feedback_html import PLOT_NOTE, render_html
 from grader.grading import grade_file
 from grader.report import CheckResult, Report
 
+from browser import PNG, needs_chromium, screenshot
+
 NAME = "linear_regression"
 SLOW_FIT = Path(__file__).parent / "submissions" / NAME / "buggy" / "fit__learning_rate_ignored.py"
-PNG = b"\x89PNG\r\n\x1a\n"
 _IMAGES = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 
 
@@ -115,28 +115,12 @@ def test_submit_writes_the_page(tmp_path):
     assert "fit with full batches follows the reference" in page.read_text()
 
 
-def _chromium():
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        if shutil.which(name):
-            return shutil.which(name)
-    return None
-
-
-@pytest.mark.skipif(_chromium() is None, reason="Chromium is not installed (Debian package `chromium`)")
+@needs_chromium
 def test_the_page_renders_in_headless_chromium(report, tmp_path):
     pytest.importorskip("matplotlib")
     page = tmp_path / "feedback.html"
     page.write_text(render_html(report), encoding="utf-8")
-    shot = tmp_path / "feedback.png"
-    subprocess.run([_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1200,2000",
-                    page.as_uri()], capture_output=True, timeout=120, check=False)
-    assert shot.is_file() and shot.read_bytes().startswith(PNG), "Chromium wrote no screenshot"
-    from PIL import Image  # matplotlib's own dependency
-    image = Image.open(shot).convert("RGB")
-    assert image.size == (1200, 2000)
-    colors = image.getcolors(maxcolors=1 << 20)
+    colors = screenshot(page, 1200, 2000)
     assert colors and len(colors) > 50  # not a blank page
 
     def pixels_near(rgb):

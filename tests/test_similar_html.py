@@ -1,7 +1,6 @@
 """The similarity page: the top pairs side by side, the matching lines marked; looked at in headless Chromium."""
 
 import re
-import subprocess
 
 import pytest
 
@@ -10,7 +9,7 @@ from grader.verbs.similar import similar
 
 import disguise
 from similar_cases import ORIGINAL, independent, write
-from test_feedback_html import PNG, _chromium
+from browser import needs_chromium, screenshot
 
 NAME = "softmax_regression"
 
@@ -53,20 +52,11 @@ def test_the_page_shows_the_top_pairs_side_by_side_with_the_matching_lines_marke
     assert set(re.findall(r'<tr style="background:(#[0-9a-f]{6})">', last)) == {SHARED}
 
 
-@pytest.mark.skipif(_chromium() is None, reason="Chromium is not installed (Debian package `chromium`)")
+@needs_chromium
 def test_the_page_renders_in_headless_chromium(report, tmp_path):
     page = tmp_path / "similar.html"
     page.write_text(render_similarity_html(report, top=2), encoding="utf-8")
-    shot = tmp_path / "similar.png"
-    subprocess.run([_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1400,2400",
-                    page.as_uri()], capture_output=True, timeout=120, check=False)
-    assert shot.is_file() and shot.read_bytes().startswith(PNG), "Chromium wrote no screenshot"
-    from PIL import Image  # matplotlib's own dependency
-    image = Image.open(shot).convert("RGB")
-    assert image.size == (1400, 2400)
-    colors = image.getcolors(maxcolors=1 << 20)
+    colors = screenshot(page, 1400, 2400)
 
     def pixels_near(hex_colour):
         rgb = tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
