@@ -84,7 +84,10 @@ def gradient_blocks(result, spec, what):
 def describe_case(case):
     """``Dense(5, 4) with X of shape (7, 5)``, and the training flag and warm-up batches where set."""
     mode = "" if case.get("training", True) else ", training=False"
-    warm = f" after {len(case['warmup'])} training batches" if case.get("warmup") else ""
+    n = len(case.get("warmup", []))
+    warm = f" after {n} training batches" if n else ""
+    if n and case.get("warmup_backward"):
+        warm = f" after {n} forward and backward pass{'es' if n > 1 else ''} on another batch"
     return f"{label(case['layer'])} with X of shape {case['X'].shape}{mode}{warm}"
 
 

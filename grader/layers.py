@@ -101,14 +101,17 @@ def layer_grads(layer, spec):
 
 def run_layer(module, case, backward=True):
     """Build ``case["layer"]``, run its warm-up training forwards (``case["warmup"]``, a list of
-    inputs), then ``forward(X, training)`` and, where ``backward``, ``backward(dout)``.
+    inputs; each followed by a backward of ones where ``case["warmup_backward"]``), then
+    ``forward(X, training)`` and, where ``backward``, ``backward(dout)``.
 
     Returns the layer and ``{"out"}``, with ``"dX"`` and ``"grads"`` after a backward.
     """
     spec = case["layer"]
     layer = make_layer(module, spec)
     for batch in case.get("warmup", []):
-        layer.forward(batch.copy(), training=True)
+        warm = layer.forward(batch.copy(), training=True)
+        if case.get("warmup_backward"):
+            layer.backward(np.ones(np.shape(warm)))
     out = layer.forward(case["X"].copy(), training=case.get("training", True))
     result = {"out": plain(out)}
     if backward:
