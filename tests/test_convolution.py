@@ -222,3 +222,30 @@ def test_a_float32_forward_is_compared_with_the_reference_not_differentiated():
     case = cases.layer_case(np.random.default_rng(0), "Conv2D", next(iter(cases.CONV)))
     result = probes.layer_directional(module, case, cases.directions(np.random.default_rng(1), case, 2), 1e-6)
     assert result["low"] is True and "directional" not in result
+
+
+# ------------------------------------------------------------- every student
+
+STUDENTS = ["ada", "grace", "edsger", "barbara", "donald"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", [*(bug["name"] for bug in BUGS),
+                                     *(p.name for p in (HERE / "submissions" / NAME / "correct").iterdir()
+                                       if p.stem != "loops")])
+def test_the_same_code_earns_the_same_points_for_every_student(variant, tmp_path):
+    from grader.grading import grade_file
+    if variant.endswith((".py", ".ipynb")):
+        path = HERE / "submissions" / NAME / "correct" / variant
+    else:
+        path = tmp_path / f"{NAME}.py"
+        path.write_text(apply_bug(reference_text(NAME), _bug(variant)))
+    totals = {student: grade_file(path, assignment=NAME, student=student, hidden=True).score for student in STUDENTS}
+    assert len(set(totals.values())) == 1, totals
+
+
+@pytest.mark.slow
+def test_a_conv2d_looping_over_every_output_number_still_finishes_within_its_budget():
+    from grader.grading import grade_file
+    report = grade_file(HERE / "submissions" / NAME / "slow" / "naive_loops.py", assignment=NAME, hidden=True)
+    assert report.score == report.max_score, [r.message for r in report.results if not r.passed]

@@ -24,7 +24,8 @@ def layer_pass(module, case, backward=True):
 @scenario
 def conv_init(module, args, kwargs, seed, other_seed):
     """A new ``Conv2D(*args, **kwargs, rng=default_rng(seed))``: its params and grads; and whether
-    its weights repeat with the same seed, change with another, and are ``default_rng(0)``'s for rng=None."""
+    its weights repeat with the same seed, change with another, and are ``default_rng(0)``'s for rng=None
+    and for no rng at all."""
     def weights(**rng):
         params = getattr(module.Conv2D(*args, **kwargs, **rng), "params", None)
         if not isinstance(params, dict) or "W" not in params:
@@ -39,7 +40,8 @@ def conv_init(module, args, kwargs, seed, other_seed):
     return {"params": {k: plain(v) for k, v in params.items()}, "grads": {k: plain(v) for k, v in grads.items()},
             "repeats": bool(np.array_equal(W, weights(rng=np.random.default_rng(seed)))),
             "changes": not np.array_equal(W, weights(rng=np.random.default_rng(other_seed))),
-            "none_is_zero": bool(np.array_equal(weights(rng=None), weights(rng=np.random.default_rng(0))))}
+            "none_is_zero": all(np.array_equal(drawn, weights(rng=np.random.default_rng(0)))
+                                for drawn in (weights(rng=None), weights()))}
 
 
 @scenario

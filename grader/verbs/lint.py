@@ -71,6 +71,9 @@ def lint(*, name, run=True):
     notes += [f"spec.toml sets [values] {key}, which no code names (read by a key built at run time?)"
               for key in unset]
     stub = assignment.stub_path.read_text(encoding="utf-8")
+    broken = _syntax_finding(stub, "stub.py")
+    if broken:
+        return LintReport(name, (*findings, broken), tuple(notes))
     findings += tag_findings(declared, stub)
     public = {n for n, e in spec.checks.items() if isinstance(e, dict) and e.get("public") is not None}
     stored = assignment.fixtures()
@@ -80,6 +83,9 @@ def lint(*, name, run=True):
         return LintReport(name, tuple(findings), tuple(notes))
     # Found, not imported: importing a reference may need what only its child has (TensorFlow).
     reference = Path(importlib.util.find_spec(f"reference.{name}").origin)
+    broken = _syntax_finding(reference.read_text(encoding="utf-8"), "reference")
+    if broken:
+        return LintReport(name, (*findings, broken), tuple(notes))
     findings += contract_findings(stub, reference.read_text(encoding="utf-8"))
     if findings or not run:  # grading a mismatched assignment would only repeat what is found
         if not run:
@@ -156,6 +162,14 @@ def tag_findings(declared, stub):
 
 
 # -- stub and reference --------------------------------------------------------
+
+def _syntax_finding(text, where):
+    try:
+        ast.parse(text)
+    except SyntaxError as exc:
+        return Finding(where, f"line {exc.lineno}: syntax error: {exc.msg}")
+    return None
+
 
 def _definitions(text):
     """``{name: signature}`` of the public top-level functions and classes, and ``{Class.method: ...}``."""
