@@ -256,5 +256,32 @@ def release_command(out):
     click.echo(f"Wrote the student bundle to {bundle.path}: {len(bundle.files)} files, "
                f"assignments {', '.join(bundle.assignments)}; checked: no reference code, "
                "no hidden expected data, no course secret.")
+@main.command("new")
+@click.argument("name")
+@click.option("--number", type=int, help="Its number in the course (default: the next one).")
+@click.option("--title", help="Its title (default: the name in words).")
+def new_command(name, number, title):
+    """Scaffold assignment NAME: statement, stub, spec, checks, fixtures, reference and tests that pass."""
+    from .verbs.new import new
+    scaffold = new(name=name, number=number, title=title)
+    click.echo(f"Wrote assignment {scaffold.number:02d} {scaffold.name} in {scaffold.project}:\n"
+               + "\n".join(f"  {path}" for path in scaffold.files)
+               + "\nNext: assignments/README.md, 'Adding an assignment'; then grade lint " + scaffold.name)
+
+
+@main.command("lint")
+@click.argument("name")
+@click.option("--static", is_flag=True, help="Compare the files only: do not grade the reference and the stub.")
+def lint_command(name, static):
+    """Say what disagrees among assignment NAME's spec, checks, fixtures, stub and reference.
+
+    Exit status: 0 they agree, 1 something disagrees (listed), 2 NAME is unknown.
+    """
+    from .verbs.lint import lint
+    report = lint(name=name, run=not static)
+    click.echo(report.render())
+    sys.exit(0 if report.passed else 1)
+
+
 if __name__ == "__main__":
     main()

@@ -14,12 +14,17 @@ asymptotic approximation:
   at most 2 exp(−2 n t² / width²).
 
 A check that runs several such tests fails a correct submission with
-probability at most the sum of their alphas (the union bound).
+probability at most the sum of their alphas (the union bound). ``assert_within``
+and ``assert_normal_draw`` turn the bounds into verdicts.
 """
 
 import math
 
 import numpy as np
+
+from .checks import CheckFailure
+
+P_WITHIN_ONE_SD = 0.6826894921370859  # P(|Z| <= 1) for a standard normal Z
 
 
 def normal_quantile(alpha):
@@ -71,3 +76,31 @@ def chi2_interval(k, alpha):
 def hoeffding_halfwidth(n, width, alpha):
     """``t`` with P(|mean - expectation| >= t) <= alpha, ``n`` independent draws in an interval of ``width``."""
     return width * math.sqrt(math.log(2 / alpha) / (2 * n))
+
+
+def assert_within(value, low, high, what, meaning, alpha=None):
+    """Fail unless ``low <= value <= high``: a range a correct draw misses with probability <= alpha."""
+    if not low <= value <= high:
+        chance = f", where a correct draw lands but for a chance below {alpha:g}" if alpha else ""
+        raise CheckFailure(f"{what}: {meaning} is {value:.6g}, outside [{low:.6g}, {high:.6g}]{chance}")
+
+
+def assert_normal_draw(W, sigma, *, alpha, what, formula):
+    """Fail unless the entries of ``W`` look like independent N(0, sigma²) draws: three tests, each
+    missed by a correct draw with probability at most ``alpha`` (3 alpha in all).
+
+    The mean (its exact normal law), the root mean square (sum(W²)/sigma² ~ chi²(n),
+    Laurent-Massart) and the count of entries within one sigma (exact binomial
+    tails): a wrong spread fails the second, a uniform draw of the right spread
+    the third. ``formula`` says where sigma comes from, e.g. "sqrt(2 / n_in)".
+    """
+    W = np.asarray(W, dtype=np.float64)
+    n = W.size
+    bound = normal_mean_halfwidth(sigma, n, alpha)
+    assert_within(W.mean(), -bound, bound, what, "the mean of W", alpha)
+    low, high = chi2_interval(n, alpha)
+    assert_within(np.sqrt(np.mean(W ** 2)), sigma * np.sqrt(low / n), sigma * np.sqrt(high / n), what,
+                  f"the std of W, sqrt(mean(W²)) (expected {formula} = {sigma:.6g})", alpha)
+    low, high = binomial_interval(n, P_WITHIN_ONE_SD, alpha)
+    assert_within(np.count_nonzero(np.abs(W) <= sigma), low, high, what,
+                  f"the count of |w| <= std (68.3 % of {n} for a normal distribution)", alpha)

@@ -197,26 +197,12 @@ def _weights(ctx, name, shape):
     return W.astype(np.float64), what
 
 
-def _within(value, low, high, what, meaning, alpha=None):
-    """Fail unless ``low <= value <= high``: a range a correct draw misses with probability <= alpha."""
-    if not low <= value <= high:
-        chance = f", where a correct draw lands but for a chance below {alpha:g}" if alpha else ""
-        raise CheckFailure(f"{what}: {meaning} is {value:.6g}, outside [{low:.6g}, {high:.6g}]{chance}")
-
-
 @checks.check("he_init", tags=["he_init"])
 def he_init(ctx):
     """he_init draws normal weights with std sqrt(2 / n_in)"""
     W, what = _weights(ctx, "he_init", ctx.spec["he_shape"])
-    alpha, n, sigma = ctx.spec["stat_alpha"], W.size, np.sqrt(2.0 / W.shape[0])
-    bound = stats.normal_mean_halfwidth(sigma, n, alpha)
-    _within(W.mean(), -bound, bound, what, "the mean of W", alpha)
-    low, high = stats.chi2_interval(n, alpha)  # sum(W²)/σ² ~ chi²(n)
-    _within(np.sqrt(np.mean(W ** 2)), sigma * np.sqrt(low / n), sigma * np.sqrt(high / n), what,
-            f"the std of W, sqrt(mean(W²)) (expected sqrt(2 / n_in) = {sigma:.6g})", alpha)
-    low, high = stats.binomial_interval(n, 0.6826894921370859, alpha)  # P(|Z| <= 1)
-    _within(np.count_nonzero(np.abs(W) <= sigma), low, high, what,
-            f"the count of |w| <= std (68.3 % of {n} for a normal distribution)", alpha)
+    stats.assert_normal_draw(W, np.sqrt(2.0 / W.shape[0]), alpha=ctx.spec["stat_alpha"], what=what,
+                             formula="sqrt(2 / n_in)")
 
 
 @checks.check("xavier_init", tags=["xavier_init"])
@@ -224,15 +210,15 @@ def xavier_init(ctx):
     """xavier_init draws uniform weights on [-r, r], r = sqrt(6 / (n_in + n_out))"""
     W, what = _weights(ctx, "xavier_init", ctx.spec["xavier_shape"])
     alpha, n, r = ctx.spec["stat_alpha"], W.size, np.sqrt(6.0 / sum(W.shape))
-    _within(np.abs(W).max(), 0.0, r * (1 + 1e-6), what, f"the largest |w| (r = {r:.6g})")
+    stats.assert_within(np.abs(W).max(), 0.0, r * (1 + 1e-6), what, f"the largest |w| (r = {r:.6g})")
     bound = stats.hoeffding_halfwidth(n, 2 * r, alpha)
-    _within(W.mean(), -bound, bound, what, "the mean of W", alpha)
+    stats.assert_within(W.mean(), -bound, bound, what, "the mean of W", alpha)
     bound = stats.hoeffding_halfwidth(n, r * r, alpha)
-    _within(np.mean(W ** 2), r * r / 3 - bound, r * r / 3 + bound, what, f"mean(W²) (r²/3 = {r * r / 3:.6g})",
-            alpha)
+    stats.assert_within(np.mean(W ** 2), r * r / 3 - bound, r * r / 3 + bound, what,
+                        f"mean(W²) (r²/3 = {r * r / 3:.6g})", alpha)
     low, high = stats.binomial_interval(n, 0.5, alpha)
-    _within(np.count_nonzero(np.abs(W) <= r / 2), low, high, what,
-            f"the count of |w| <= r/2 (half of {n} for a uniform distribution)", alpha)
+    stats.assert_within(np.count_nonzero(np.abs(W) <= r / 2), low, high, what,
+                        f"the count of |w| <= r/2 (half of {n} for a uniform distribution)", alpha)
 
 
 def _dropout(ctx, parts):
@@ -267,8 +253,9 @@ def dropout_training(ctx):
                                f"X / (1 - rate) = {scaled[i]:.6g} (kept and scaled); {wrong.sum()} such entries")
         alpha = ctx.spec["stat_alpha"]
         low, high = stats.binomial_interval(out.size, 1 - case["rate"], alpha)
-        _within(np.count_nonzero(out), low, high, f"{what}, {call}", f"the number of kept units (expected "
-                f"about {(1 - case['rate']) * out.size:.0f} = (1 - rate) × {out.size})", alpha)
+        kept = (f"the number of kept units (expected about {(1 - case['rate']) * out.size:.0f} = "
+                f"(1 - rate) × {out.size})")
+        stats.assert_within(np.count_nonzero(out), low, high, f"{what}, {call}", kept, alpha)
     if np.array_equal(got["out"] != 0, got["again"] != 0):
         raise CheckFailure(f"{what}: two training forwards dropped the same units; draw a new mask each call")
 

@@ -6,6 +6,7 @@ import numpy as np
 from grader.checks import CheckFailure, Partial
 from grader.compare import Tolerance, as_numeric, assert_close, describe
 from grader.gradcheck import assert_blocks
+from grader.layer_checks import assert_along_directions
 
 from . import cases, training_probes
 from .judge import assert_like_reference, checks, declare, expect, run
@@ -152,17 +153,8 @@ def network_gradient(ctx):
     if got["low"]:
         return assert_like_reference(ctx, blocks, network_blocks(want, case, what),
                                      f"{what}: backward (float32: compared with the reference)")
-    analytic = {}
-    for name, block in blocks.items():
-        array = as_numeric(block, f"{what}: {name}")
-        shape = directions[name].shape[1:]
-        if array.shape != shape:
-            raise CheckFailure(f"{what}: {name} has shape {array.shape}, expected {shape}")
-        analytic[name] = np.array([np.sum(array * v) for v in directions[name]])
-    assert_blocks(analytic, got["directional"], what=f"{what}: <gradient, v> for {count} random unit v per block "
-                  "(entry k: direction k)",
-                  against="the derivative of your network's forward along v (loss = sum(out * dout))",
-                  tol=ctx.spec["directional_rel_error"], floor=ctx.spec["block_floor"])
+    assert_along_directions(ctx, blocks, got["directional"], directions, what=what,
+                            against="the derivative of your network's forward along v (loss = sum(out * dout))")
 
 
 # ------------------------------------------------------------------------ fit

@@ -3,91 +3,18 @@ training are in ``training_probes``).
 
 Each scenario takes a module first (the submission's, or the reference when the
 grader computes the expected answer with the same code) and returns plain
-data: arrays, numbers, lists, dicts. The checks judge that data in the
-grader's process. Running a scenario in one call keeps the per-call cost of
-the sandbox out of loops of hundreds of forward passes.
+data: arrays, numbers, lists, dicts; the checks judge it in the grader's
+process. The building blocks (layers from specs, passes, numerical
+derivatives, contract problems as data) are ``grader.layers``.
 
 Only numpy (and the standard library) is imported here: this module is loaded
 inside the sandbox, where the reference is not available.
-
-A submission whose objects lack what the contract says (a ``params`` key, a
-shape) yields ``{PROBLEM: message}``; its exceptions, NotImplementedError
-included, reach the grader as they are, naming the function that raised them.
 """
-
-import functools
 
 import numpy as np
 
-PROBLEM = "__problem__"
-_LOW = (np.float16, np.float32)
-
-
-class Problem(Exception):
-    """The submission's objects are not shaped as the contract says."""
-
-
-def scenario(function):
-    """Make ``function(module, ...)`` a scenario: the child passes ``emit``; a contract problem
-    comes back as data (see the module's docstring)."""
-    @functools.wraps(function)
-    def run(module, *args, emit=None, **kwargs):
-        try:
-            return function(module, *args, **kwargs)
-        except Problem as exc:
-            return {PROBLEM: str(exc)}
-    return run
-
-
-def _low(value):
-    return isinstance(value, (np.ndarray, np.generic)) and value.dtype.type in _LOW
-
-
-def plain(value):
-    """A copy of a numeric array (the submission may change its own later); anything else as it is."""
-    if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "biuf":
-        return np.array(value, copy=True)
-    return value
-
-
-# ---------------------------------------------------------------- building layers
-
-def label(spec):
-    """``Dense(5, 4)``: a layer spec as the student would write it."""
-    def show(value):
-        return f"{value:.4g}" if isinstance(value, float) else repr(value)
-    parts = [show(a) for a in spec.get("args", [])]
-    parts += [f"{k}={show(v)}" for k, v in spec.get("kwargs", {}).items()]
-    return f"{spec['layer']}({', '.join(parts)})"
-
-
-def make_layer(module, spec):
-    """Build ``spec["layer"](*args, **kwargs)``; set its params to ``spec["params"]`` in place."""
-    kwargs = dict(spec.get("kwargs", {}))
-    if "rng" in spec:
-        kwargs["rng"] = np.random.default_rng(spec["rng"])
-    if not hasattr(module, spec["layer"]):
-        raise Problem(f"missing {spec['layer']}: the submission does not define it")
-    layer = getattr(module, spec["layer"])(*spec.get("args", []), **kwargs)
-    wanted = spec.get("params")
-    if wanted is not None:
-        params = getattr(layer, "params", None)
-        keys = list(params) if isinstance(params, dict) else None
-        if keys != list(wanted):
-            raise Problem(f"{label(spec)}.params has keys {keys}, expected {list(wanted)} in this order")
-        for key, value in wanted.items():
-            if np.shape(params[key]) != np.shape(value):
-                raise Problem(f"{label(spec)}.params[{key!r}] has shape {np.shape(params[key])}, "
-                              f"expected {np.shape(value)}")
-            params[key][...] = value
-    return layer
-
-
-def _grads(layer, spec):
-    grads = getattr(layer, "grads", None)
-    if not isinstance(grads, dict):
-        raise Problem(f"{label(spec)}.grads is not a dict")
-    return {key: plain(value) for key, value in grads.items()}
+from grader.layers import (Problem, central_differences, directional_differences, is_low, layer_grads,
+                           make_layer, plain, run_layer, scenario)
 
 
 # ------------------------------------------------------------------ one layer
@@ -95,33 +22,11 @@ def _grads(layer, spec):
 @scenario
 def layer_pass(module, case, backward=True):
     """Warm-up training forwards, then ``forward(X, training)`` and, where ``backward``, ``backward(dout)``."""
-    spec = case["layer"]
-    layer = make_layer(module, spec)
-    for batch in case.get("warmup", []):
-        layer.forward(batch.copy(), training=True)
-    out = layer.forward(case["X"].copy(), training=case.get("training", True))
-    result = {"out": plain(out)}
-    if backward:
-        result["dX"] = plain(layer.backward(case["dout"].copy()))
-        result["grads"] = _grads(layer, spec)
-    if spec["layer"] == "BatchNorm":
+    layer, result = run_layer(module, case, backward)
+    if case["layer"]["layer"] == "BatchNorm":
         result["running"] = {"mean": plain(getattr(layer, "running_mean", None)),
                              "var": plain(getattr(layer, "running_var", None))}
     return result
-
-
-def _central(loss, array, eps):
-    """Per-entry central differences of ``loss()`` in ``array``, changed in place and restored."""
-    grad = np.zeros(array.shape)
-    for index in np.ndindex(array.shape):
-        kept = array[index]
-        array[index] = kept + eps
-        up = loss()
-        array[index] = kept - eps
-        down = loss()
-        array[index] = kept
-        grad[index] = (up - down) / (2 * eps)
-    return grad
 
 
 @scenario
@@ -136,15 +41,15 @@ def layer_numerical(module, case, eps):
         layer.forward(batch.copy(), training=True)
     X, dout, training = case["X"].copy(), case["dout"], case.get("training", True)
     out = layer.forward(X, training=training)
-    if _low(out):
+    if is_low(out):
         return {"low": True}
 
     def loss():
         return float(np.sum(np.asarray(layer.forward(X, training=training), dtype=np.float64) * dout))
 
-    blocks = {"dX": _central(loss, X, eps)}
+    blocks = {"dX": central_differences(loss, X, eps)}
     for key, value in layer.params.items():
-        blocks[f"d{key}"] = _central(loss, value, eps)
+        blocks[f"d{key}"] = central_differences(loss, value, eps)
     return {"low": False, "blocks": blocks}
 
 
@@ -161,9 +66,9 @@ def loss_numerical(module, logits, y, eps):
     """Central differences of the submission's loss in the logits (``{"low": True}`` in float32)."""
     fn = module.SoftmaxCrossEntropy()
     Z = logits.copy()
-    if _low(np.asarray(fn.forward(Z, y))) or _low(fn.backward()):
+    if is_low(np.asarray(fn.forward(Z, y))) or is_low(fn.backward()):
         return {"low": True}
-    return {"low": False, "blocks": {"dlogits": _central(lambda: float(fn.forward(Z, y)), Z, eps)}}
+    return {"low": False, "blocks": {"dlogits": central_differences(lambda: float(fn.forward(Z, y)), Z, eps)}}
 
 
 # -------------------------------------------------------------- whole network
@@ -193,25 +98,16 @@ def network_directional(module, case, directions, eps):
     X, dout = case["X"].copy(), case["dout"]
     out = model.forward(X, training=True)
     result = {"out": plain(out), "dX": plain(model.backward(dout.copy())), "forwards": 1}
-    result["grads"] = [_grads(layer, spec) for layer, spec in zip(layers, case["layers"])]
-    if _low(out):
+    result["grads"] = [layer_grads(layer, spec) for layer, spec in zip(layers, case["layers"])]
+    if is_low(out):
         return {**result, "low": True}
 
     def loss():
         result["forwards"] += 1
         return float(np.sum(np.asarray(model.forward(X, training=True), dtype=np.float64) * dout))
 
-    result["directional"] = {}
-    for name, array in _blocks(layers, X):
-        kept, values = array.copy(), []
-        for v in directions[name]:
-            array[...] = kept + eps * v
-            up = loss()
-            array[...] = kept - eps * v
-            down = loss()
-            values.append((up - down) / (2 * eps))
-        array[...] = kept
-        result["directional"][name] = np.array(values)
+    result["directional"] = {name: directional_differences(loss, array, directions[name], eps)
+                             for name, array in _blocks(layers, X)}
     return {**result, "low": False}
 
 
@@ -226,7 +122,7 @@ def network_central(module, case, eps):
         count[0] += 1
         return float(np.sum(np.asarray(model.forward(X, training=True), dtype=np.float64) * dout))
 
-    blocks = {name: _central(loss, array, eps) for name, array in _blocks(layers, X)}
+    blocks = {name: central_differences(loss, array, eps) for name, array in _blocks(layers, X)}
     return {"blocks": blocks, "forwards": count[0]}
 
 

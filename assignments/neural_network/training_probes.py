@@ -4,13 +4,14 @@
 Only numpy and the standard library are imported here (it runs in the sandbox).
 """
 
-import copy
-import functools
 import time
 
 import numpy as np
 
-from .probes import Problem, make_layer, plain, same_arrays, scenario
+from grader.layers import Snapshots, Stack, changed_inputs, make_layer, plain, scenario, train
+from grader.layers import predict, softmax_loss  # noqa: F401  the checks reach them through this module
+
+from .probes import same_arrays
 
 
 # -------------------------------------------------------------------- fit
@@ -70,21 +71,6 @@ def fit_trace(module, X, y, n_classes, n_epochs, batch_size, seed):
 
 # --------------------------------------------------------------- training runs
 
-class _Snapshots:
-    """Copies of a model taken during training, kept in the submission's process."""
-
-    def __init__(self):
-        self.models, self.epochs = [], []
-
-    def take(self, model, epoch):
-        try:
-            self.models.append(copy.deepcopy(model))
-        except Exception:  # a model that cannot be copied is judged at the end of training only
-            self.models, self.epochs = [model], []
-            return
-        self.epochs.append(epoch)
-
-
 @scenario
 def train_own(module, X, y, config):
     """The submission's ``build_model`` trained by its ``fit`` with its ``Adam``, one call of fit per
@@ -98,7 +84,7 @@ def train_own(module, X, y, config):
     started = time.perf_counter()
     model = module.build_model(X.shape[1], config["n_classes"], np.random.default_rng(config["seed"]))
     optimizer, rng = module.Adam(config["learning_rate"]), np.random.default_rng(config["seed"] + 1)
-    history, snapshots, done = [], _Snapshots(), 0
+    history, snapshots, done = [], Snapshots(), 0
     for epoch in config["snapshots"]:
         part = module.fit(model, X, y, optimizer, n_epochs=epoch - done, batch_size=config["batch_size"], rng=rng)
         if not isinstance(part, (list, tuple, np.ndarray)):
@@ -109,74 +95,11 @@ def train_own(module, X, y, config):
     return {"models": snapshots, "history": history, "seconds": time.perf_counter() - started}
 
 
-class _Stack:
-    """The submission's layers, run by the grader: forward in order, backward in reverse.
-
-    Written as folds, not as the loops students write in Sequential, so that the
-    student bundle (which ships this file) holds no copy of that solution.
-    """
-
-    def __init__(self, layers):
-        self.layers = layers
-
-    def forward(self, X, training=True):
-        return functools.reduce(lambda out, layer: layer.forward(out, training=training), self.layers, X)
-
-    def backward(self, dout):
-        return functools.reduce(lambda grad, layer: layer.backward(grad), self.layers[::-1], dout)
-
-
-def softmax_loss(logits, y):
-    """Mean cross-entropy of softmax(logits) and its gradient, the grader's own."""
-    Z = logits - logits.max(axis=1, keepdims=True)
-    log_p = Z - np.log(np.exp(Z).sum(axis=1, keepdims=True))
-    m = len(y)
-    grad = np.exp(log_p)
-    grad[np.arange(m), y] -= 1.0
-    return float(-log_p[np.arange(m), y].mean()), grad / m
-
-
 @scenario
 def train_layers(module, specs, X, y, config):
-    """A network of the submission's layers trained by the grader's loop: mini-batches, softmax
-    cross-entropy and Adam of its own; a copy of the network after each epoch of ``snapshots``."""
-    started = time.perf_counter()
-    stack = _Stack([make_layer(module, spec) for spec in specs])
-    rng = np.random.default_rng(config["seed"])
-    lr, b1, b2, eps = config["learning_rate"], 0.9, 0.999, 1e-8
-    moments, t, history, snapshots = {}, 0, [], _Snapshots()
-    for epoch in range(1, config["snapshots"][-1] + 1):
-        order, total = rng.permutation(len(X)), 0.0
-        for start in range(0, len(X), config["batch_size"]):
-            rows = order[start:start + config["batch_size"]]
-            loss, dlogits = softmax_loss(np.asarray(stack.forward(X[rows], training=True), np.float64), y[rows])
-            stack.backward(dlogits)
-            t += 1
-            for i, layer in enumerate(stack.layers):
-                for key, p in layer.params.items():
-                    g = np.asarray(layer.grads[key], dtype=np.float64)  # read after backward
-                    m, v = moments.get((i, key), (0.0, 0.0))
-                    m, v = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
-                    moments[(i, key)] = (m, v)
-                    p -= (lr * (m / (1 - b1 ** t)) / (np.sqrt(v / (1 - b2 ** t)) + eps)).astype(p.dtype)
-            total += loss * len(rows)
-        history.append(total / len(X))
-        if epoch in config["snapshots"]:
-            snapshots.take(stack, epoch)
-    return {"models": snapshots, "history": history, "seconds": time.perf_counter() - started}
-
-
-@scenario
-def predict(module, snapshots, X):
-    """Labels predicted by each copy of a trained model (``forward(X, training=False)``, then argmax)."""
-    predicted = []
-    for model in snapshots.models:
-        logits = np.asarray(model.forward(X.copy(), training=False))
-        if logits.ndim != 2 or len(logits) != len(X) or logits.dtype.kind not in "iuf":
-            raise Problem(f"the model's forward returned shape {logits.shape} {logits.dtype}, "
-                          f"expected ({len(X)}, n_classes) numbers")
-        predicted.append(np.argmax(logits, axis=1))
-    return {"epochs": snapshots.epochs, "predicted": predicted}
+    """A network of the submission's layers trained by the grader's loop (``grader.layers.train``):
+    mini-batches, softmax cross-entropy and Adam of its own; a copy after each epoch of ``snapshots``."""
+    return train(Stack([make_layer(module, spec) for spec in specs]), X, y, config)
 
 
 # ------------------------------------------------------------ inputs unchanged
@@ -184,16 +107,7 @@ def predict(module, snapshots, X):
 @scenario
 def inputs_kept(module, cases, logits, y):
     """Which calls changed an input array in place: a list of ``"Dense.forward changed X"``."""
-    changed = []
-    for case in cases:
-        spec, X, dout = case["layer"], case["X"].copy(), case["dout"].copy()
-        layer = make_layer(module, spec)
-        layer.forward(X, training=True)
-        if not np.array_equal(X, case["X"]):
-            changed.append(f"{spec['layer']}.forward changed X")
-        layer.backward(dout)
-        if not np.array_equal(dout, case["dout"]):
-            changed.append(f"{spec['layer']}.backward changed dout")
+    changed = changed_inputs(module, cases)
     Z, labels = logits.copy(), y.copy()
     fn = module.SoftmaxCrossEntropy()
     fn.forward(Z, labels)

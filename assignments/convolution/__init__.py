@@ -1,0 +1,1 @@
+"""Assignment 06 `convolution`."""

@@ -1,0 +1,224 @@
+"""The checks of assignment 06, convolutional layers by hand: Conv2D, MaxPool2D, Flatten.
+
+The submission's layers live in its sandboxed process: each check runs a
+scenario there in one call (``probes``, built on ``grader.layers``) and judges
+the plain data that comes back (``grader.layer_checks``); the expected answers
+come from the same scenario run on the reference. Inputs are drawn by ``cases``.
+"""
+
+import functools
+from pathlib import Path
+
+import numpy as np
+
+from assignments.keras_mnist.data import IDX_FILES, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, read_idx
+from grader import stats
+from grader.checks import CheckFailure, CheckSet
+from grader.compare import Tolerance, as_numeric, assert_close, describe
+from grader.layer_checks import (assert_along_directions, assert_like_reference, declare, describe_case, expect,
+                                 gradient_blocks, run)
+
+from . import cases, probes
+
+checks = CheckSet()
+DATA = Path(__file__).parent / "data"
+AGAINST_OWN = "the derivative of your forward along v (loss = sum(out * dout), random-signed dout)"
+
+# --------------------------------------------------------- one layer at a time
+
+LAYERS = {  # class: (check prefix, the keys of its cases in ``cases``)
+    "Conv2D": ("conv", cases.CONV),
+    "MaxPool2D": ("maxpool", cases.POOL),
+    "Flatten": ("flatten", cases.FLATTEN),
+}
+
+
+def _case(ctx, layer, key, warmup=False):
+    return ctx.case(key, lambda rng: cases.layer_case(rng, layer, key, warmup))
+
+
+def forward_check(layer, keys):
+    def check(ctx):
+        for key in keys:
+            case = _case(ctx, layer, key)
+            what = f"{describe_case(case)}: forward"
+            got = run(ctx, probes, "layer_pass", case, False, what=what)
+            want = expect(ctx, key, probes, "layer_pass", case, False)
+            assert_close(got["out"], want["out"], what=what, tol=ctx.spec.tolerance, hidden=ctx.hidden)
+    return check
+
+
+def backward_check(layer, keys, *, own):
+    """Gradients of ``layer`` after a forward on another batch: along random directions against
+    central differences of the submission's own forward (``own``), or against the reference's."""
+    def check(ctx):
+        count, eps = ctx.spec["directions"], ctx.spec["directional_eps"]
+        for key in keys:
+            case = _case(ctx, layer, key, warmup=True)
+            what = f"{describe_case(case)}: backward"
+            want = gradient_blocks(expect(ctx, key, probes, "layer_pass", case), case["layer"], what)
+            if not own:
+                got = gradient_blocks(run(ctx, probes, "layer_pass", case, what=what), case["layer"], what)
+                assert_like_reference(ctx, got, want, what)
+                continue
+            directions = ctx.case(f"{key}/directions", lambda rng: cases.directions(rng, case, count))
+            got = run(ctx, probes, "layer_directional", case, directions, eps, what=what)
+            blocks = gradient_blocks(got, case["layer"], what)
+            if got["low"]:
+                assert_like_reference(ctx, blocks, want, f"{what} (float32: compared with the reference)")
+            else:
+                assert_along_directions(ctx, blocks, got["directional"], directions, what=what,
+                                        against=AGAINST_OWN)
+    return check
+
+
+for _layer, (_prefix, _keys) in LAYERS.items():
+    declare(checks, f"{_prefix}_forward", [_layer], f"{_layer}.forward matches the reference",
+            forward_check(_layer, _keys))
+    declare(checks, f"{_prefix}_backward", [_layer],
+            f"{_layer}.backward is the derivative of your own forward, along random directions",
+            backward_check(_layer, _keys, own=True))
+    declare(checks, f"{_prefix}_backward_reference", [_layer], f"{_layer}.backward matches the reference",
+            backward_check(_layer, _keys, own=False))
+
+
+def _is_int(value):
+    """A Python int, or a NumPy integer (it crosses the sandbox as a 0-d array)."""
+    if isinstance(value, np.ndarray):
+        return value.ndim == 0 and value.dtype.kind in "iu"
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+@checks.check("conv_output_shape", tags=["conv_output_shape"])
+def conv_output_shape(ctx):
+    """conv_output_shape gives (H_out, W_out) as ints"""
+    calls = ctx.case("calls", lambda rng: cases.output_shape_cases(rng, ctx.hidden))
+    for args in calls:
+        what = f"conv_output_shape({', '.join(map(str, args))})"
+        got = ctx.student.conv_output_shape(*args)
+        want = ctx.expect(what, lambda ref: ref.conv_output_shape(*args))
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            raise CheckFailure(f"{what}: expected a pair (H_out, W_out), received {describe(got)}")
+        kinds = [describe(v) for v in got if not _is_int(v)]
+        if kinds:
+            raise CheckFailure(f"{what}: expected two ints, received {', '.join(kinds)} (use // for the division)")
+        assert_close(np.array(got), np.array(want), what=what, tol=Tolerance(0, 0, 0, 0), hidden=ctx.hidden)
+
+
+@checks.check("conv_init", tags=["Conv2D"])
+def conv_init(ctx):
+    """Conv2D starts from a draw of its rng, a zero bias, and params and grads of the contract's shapes"""
+    args, kwargs = [3, 5, 4], {"stride": 2, "padding": 1}
+    what = "Conv2D(3, 5, 4, stride=2, padding=1, rng=default_rng(11))"
+    got = run(ctx, probes, "conv_init", args, kwargs, 11, 12, what=what)
+    for part in ("params", "grads"):
+        if list(got[part]) != ["W", "b"]:
+            raise CheckFailure(f"{what}.{part} has keys {list(got[part])}, expected ['W', 'b']")
+        for key, shape in (("W", (4, 4, 3, 5)), ("b", (5,))):
+            if np.shape(got[part][key]) != shape:
+                raise CheckFailure(f"{what}.{part}[{key!r}] has shape {np.shape(got[part][key])}, expected {shape}")
+    assert_close(got["params"]["b"], np.zeros(5), what=f"{what}.params['b']", tol=Tolerance(0, 0, 0, 0))
+    for flag, meaning in (("repeats", "two layers made with Generators of the same seed have different W"),
+                          ("changes", "layers made with Generators of different seeds have the same W"),
+                          ("none_is_zero", "rng=None (or no rng) does not give the W of default_rng(0)")):
+        if not got[flag]:
+            raise CheckFailure(f"{what}: {meaning}; draw W from the rng you are given, default_rng(0) for None")
+
+
+@checks.check("conv_he_init", tags=["Conv2D"])
+def conv_he_init(ctx):
+    """Conv2D draws W from a normal distribution with std sqrt(2 / (k·k·n_in))"""
+    n_in, n_out, k = ctx.spec["he_layer"]
+    seed = ctx.case("seed", lambda rng: int(rng.integers(2**31)))
+    what = f"Conv2D({n_in}, {n_out}, {k}, rng=default_rng({seed}))"
+    W = as_numeric(run(ctx, probes, "conv_init", [n_in, n_out, k], {}, seed, seed + 1, what=what)["params"]["W"],
+                   f"{what}.params['W']")
+    if W.shape != (k, k, n_in, n_out) or W.dtype.kind != "f":
+        raise CheckFailure(f"{what}.params['W']: expected floats of shape {(k, k, n_in, n_out)}, "
+                           f"received {describe(W)}")
+    stats.assert_normal_draw(W, np.sqrt(2.0 / (k * k * n_in)), alpha=ctx.spec["stat_alpha"],
+                             what=f"{what}.params['W']", formula="sqrt(2 / (k·k·n_in))")
+
+
+@checks.check("maxpool_ties", tags=["MaxPool2D"])
+def maxpool_ties(ctx):
+    """MaxPool2D sends the gradient of a window with ties to its first maximum, in row-major order"""
+    for key in cases.TIES:
+        case = ctx.case(key, lambda rng: cases.tie_case(rng, key))
+        what = f"{describe_case(case)}, {key}"
+        got = run(ctx, probes, "layer_pass", case, what=what)
+        want = expect(ctx, key, probes, "layer_pass", case)
+        assert_close(got["out"], want["out"], what=f"{what}: forward", tol=ctx.spec.tolerance, hidden=ctx.hidden)
+        assert_close(got["dX"], want["dX"], tol=ctx.spec.tolerance, hidden=ctx.hidden,
+                     what=f"{what}: backward (each window's gradient goes to one entry: the first maximum, "
+                          "row by row)")
+
+
+@checks.check("inputs_unchanged", tags=list(LAYERS))
+def inputs_unchanged(ctx):
+    """No forward or backward modifies its input arrays"""
+    keys = {"Conv2D": "2 channels, 8x11, stride 2, padding 1", "MaxPool2D": "MaxPool2D(3, 2), overlapping windows, 9x8",
+            "Flatten": "(3, 4, 5, 2)"}
+    layers = ctx.case("layers", lambda rng: [cases.layer_case(rng, layer, key) for layer, key in keys.items()])
+    changed = run(ctx, probes, "inputs_kept", layers, what="the layers' forward and backward")
+    if changed:
+        raise CheckFailure(f"{'; '.join(changed)}: work on new arrays (the contract: inputs are never modified)")
+
+
+# ------------------------------------------------------------------ training
+
+@functools.cache
+def digits():
+    """The vendored MNIST digits (``data/README.md``): 14 x 14 images scaled to [0, 1], one channel."""
+    def images(key):
+        return (read_idx(DATA / IDX_FILES[key], IDX_IMAGES_MAGIC) / 255.0)[..., None]
+
+    def labels(key):
+        return read_idx(DATA / IDX_FILES[key], IDX_LABELS_MAGIC).astype(np.int64)
+
+    return {"X": images("x_train"), "y": labels("y_train"), "X_test": images("x_test"), "y_test": labels("y_test")}
+
+
+def network(seed):
+    """The grader's network: the student's layers, the grader's ReLU and dense layer, He-initialised by
+    the grader from ``seed`` (the student's initialisation is judged by conv_init and conv_he_init)."""
+    rng = np.random.default_rng(seed)
+
+    def conv(n_in, n_out, **kwargs):
+        return {"layer": "Conv2D", "args": [n_in, n_out, 3], "kwargs": kwargs, "rng": int(rng.integers(2**31)),
+                "params": {"W": rng.normal(scale=np.sqrt(2 / (9 * n_in)), size=(3, 3, n_in, n_out)),
+                           "b": np.zeros(n_out)}}
+
+    return [conv(1, 6, padding=1), {"layer": "ReLU"}, {"layer": "MaxPool2D", "args": [2], "params": {}},
+            conv(6, 8, stride=2, padding=1), {"layer": "ReLU"}, {"layer": "Flatten", "params": {}},
+            {"layer": "Affine", "params": {"W": rng.normal(scale=np.sqrt(2 / 128), size=(128, 10)),
+                                           "b": np.zeros(10)}}]
+
+
+NETWORK = ("Conv2D(1, 6, 3, padding=1), ReLU, MaxPool2D(2), Conv2D(6, 8, 3, stride=2, padding=1), ReLU, "
+           "Flatten(), the grader's Dense(128, 10)")
+
+
+@checks.check("training", tags=list(LAYERS))
+def training(ctx):
+    """A network of your Conv2D, MaxPool2D and Flatten, with the grader's dense layer, learns MNIST digits"""
+    settings, data = ctx.spec["training"], digits()
+    seed = ctx.case("seed", lambda rng: int(rng.integers(2**31)))
+    specs, config = network(seed), {**settings, "seed": seed + 1}
+    what = (f"{NETWORK}, trained by the grader's loop on {len(data['y'])} digits of 14 x 14 "
+            f"({settings['snapshots'][-1]} epochs, batches of {settings['batch_size']}, Adam "
+            f"{settings['learning_rate']})")
+    trained = run(ctx, probes, "train_network", specs, data["X"], data["y"], config, what=what)
+    if not ctx.hidden:
+        reference = ctx.expect("history", lambda ref: probes.train_network(ref, specs, data["X"], data["y"],
+                                                                           config)["history"])
+        ctx.record_curve("training loss", trained["history"], reference)
+    history = as_numeric(trained["history"], f"{what}: the loss history")
+    if not np.all(np.isfinite(history)):
+        raise CheckFailure(f"{what}: the training loss became nan or inf")
+    got = run(ctx, probes, "predict", trained["models"], data["X_test"], what=f"{what}: forward(X_test)")
+    accuracy = max(float(np.mean(np.asarray(p) == data["y_test"])) for p in got["predicted"])
+    if accuracy < ctx.spec["accuracy"]:
+        raise CheckFailure(f"{what}: best test accuracy after epochs {', '.join(map(str, got['epochs']))}: "
+                           f"{accuracy:.1%} on {len(data['y_test'])} held-out digits, where working layers reach "
+                           f"over {ctx.spec['accuracy']:.0%} (chance is 10 %); {trained['seconds']:.1f} s of training")

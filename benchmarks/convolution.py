@@ -1,0 +1,71 @@
+"""Assignment 06 (convolution): how long grading takes, for the reference and for slow correct code.
+
+    python benchmarks/convolution.py [--runs N] [--naive]
+
+1. `grade submit` on the reference in a fresh `grade` process, as an autograder
+   container runs it: the median of N runs.
+2. Each correct test submission graded in this process (public and hidden
+   checks): the whole grading, each training run, the slowest other check,
+   against the training check's budget. With --naive, also
+   tests/submissions/convolution/slow/naive_loops.py (a Conv2D that loops over
+   images, filters, rows and columns: minutes).
+"""
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from grader.catalog import get_assignment
+from grader.grading import grade_file
+
+SUBMISSIONS = Path(__file__).resolve().parent.parent / "tests" / "submissions" / "convolution"
+
+
+def submit_time(reference, runs):
+    folder = Path(tempfile.mkdtemp())
+    submission = folder / "convolution.py"
+    shutil.copy(reference, submission)
+    grade = shutil.which("grade") or str(Path(sys.executable).parent / "grade")
+    seconds = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        done = subprocess.run([grade, "submit", str(submission)], capture_output=True, text=True)
+        seconds.append(time.perf_counter() - started)
+        if done.returncode != 0:
+            raise SystemExit(f"grade submit failed on the reference:\n{done.stdout}\n{done.stderr}")
+    shutil.rmtree(folder)
+    print(f"grade submit on the reference (public and hidden checks, fresh process): median "
+          f"{statistics.median(seconds):.2f} s, min {min(seconds):.2f} s, max {max(seconds):.2f} s over {runs} runs")
+
+
+def variant_times(paths, budget):
+    print(f"correct submissions, graded in this process (training check budget {budget:g} s):")
+    for path in paths:
+        started = time.perf_counter()
+        report = grade_file(path, assignment="convolution", hidden=True)
+        training = [f"{r.seconds:.1f}" for r in report.results if r.name == "training"]
+        other = max(r.seconds for r in report.results if r.name != "training")
+        print(f"  {path.parent.name}/{path.name}: {report.score:g} / {report.max_score:g} in "
+              f"{time.perf_counter() - started:.1f} s; training runs {', '.join(training)} s; "
+              f"slowest other check {other:.2f} s")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5, help="runs of grade submit (default 5)")
+    parser.add_argument("--naive", action="store_true", help="also the slowest correct submission (minutes)")
+    args = parser.parse_args()
+    assignment = get_assignment("convolution")
+    submit_time(Path(assignment.reference().__file__), args.runs)
+    paths = sorted((SUBMISSIONS / "correct").iterdir()) + ([SUBMISSIONS / "slow" / "naive_loops.py"] if args.naive
+                                                           else [])
+    variant_times(paths, assignment.spec.checks["training"]["budget"])
+
+
+if __name__ == "__main__":
+    main()
