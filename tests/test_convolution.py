@@ -142,7 +142,8 @@ def test_max_pool_inputs_never_come_near_a_tie():
         X = cases.layer_case(np.random.default_rng(7), "MaxPool2D", key)["X"]
         gaps = np.diff(np.sort(X.ravel()))
         assert gaps.min() >= cases.GAP * 6 / X.size * 0.999
-        assert gaps.min() > 100 * SPEC["directional_eps"]  # a step never changes which entry is the maximum
+        # a step moves two entries' difference by at most 2 eps: it never changes which one is the maximum
+        assert gaps.min() > 10 * 2 * SPEC["directional_eps"]
 
 
 def test_each_conv_case_keeps_its_structure_when_drawn_again():
