@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from assignments.convolution import cases, checks, make_data, probes
-from assignments.keras_mnist.data import read_idx_folder
+from grader.mnist import read_idx_folder
 from bugs import apply_bug, check_names, grade_bug, load_bugs, reference_text
 from grader import stats
 from grader.catalog import get_assignment

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assignments.keras_mnist import data
+from grader import mnist as data
 from grader.grading import grade_file
 
 from conftest import HERE, SUBMISSIONS, variants

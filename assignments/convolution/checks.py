@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assignments.keras_mnist.data import IDX_FILES, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, read_idx
+from grader.mnist import IDX_FILES, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, read_idx
 from grader import stats
 from grader.checks import CheckFailure, CheckSet
 from grader.compare import Tolerance, as_numeric, assert_close, describe

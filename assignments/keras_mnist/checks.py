@@ -11,7 +11,7 @@ import numpy as np
 from grader.checks import CheckFailure, CheckSet, Partial
 from grader.errors import GradeError
 
-from . import data
+from grader import mnist as data
 
 checks = CheckSet()
 

@@ -1,4 +1,4 @@
-"""Loading MNIST for the Keras homework, with NumPy and the standard library only.
+"""Loading MNIST (the Keras homework, the convolution assignment), with NumPy and the standard library only.
 
 The grader's own process uses this module, so it never imports TensorFlow or
 Keras; the last resort of `locate`, a download by Keras, runs in a subprocess.
