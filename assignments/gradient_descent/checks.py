@@ -153,10 +153,19 @@ def adam_path(ctx):
     _compare_paths(ctx, "adam", ADAM_PATHS)
 
 
+def small_gradient_start(rng, d=5):
+    """A starting point where one coordinate of the skewed quadratic's gradient is about 1e-3 and the
+    others about 1: there eps = 1e-8 under the square root instead of after it changes the first
+    step by 0.5 %, so every draw shows that mistake, and a wrong bias correction in every coordinate."""
+    gradient = rng.choice([-1.0, 1.0], size=d) * rng.uniform(0.5, 2.0, size=d)
+    gradient[rng.integers(d)] *= 1e-3
+    return {"x": functions.skewed_quadratic_point(gradient)}
+
+
 @checks.check("adam_bias_correction", tags=["adam"])
 def adam_bias_correction(ctx):
     """adam's first step is learning_rate in every coordinate (bias correction)"""
-    x0 = ctx.case("x0", start(5))["x"]
+    x0 = ctx.case("x0", small_gradient_start)["x"]
     rate, eps = 0.02, 1e-8
     what = f"adam(skewed_quadratic_gradient, x0, {rate}, 2, 0.8, 0.888, {eps}) with d=5"
     path = path_of(ctx, "adam", [f("skewed_quadratic_gradient"), x0, rate, 2, 0.8, 0.888, eps], what, (3, 5))
@@ -164,7 +173,8 @@ def adam_bias_correction(ctx):
     assert_close(path[1] - path[0], -rate * g / (np.abs(g) + eps),
                  tol=ctx.spec.tolerance, hidden=ctx.hidden,
                  what=f"{what}: the first step x_1 - x_0 (at t = 1 the corrected moments are m_hat = g "
-                      "and v_hat = g², so the step is -learning_rate g / (|g| + eps))")
+                      "and v_hat = g², so the step is -learning_rate g / (|g| + eps); one coordinate of g "
+                      "is about 1e-3, where eps = 1e-8 under the square root changes the step by 0.5 %)")
 
 
 @checks.check("inputs_unchanged", tags=["numerical_gradient", "gradient_descent", "adam"])

@@ -268,7 +268,8 @@ def _score(ctx, trained, data, what):
     raise CheckFailure(said)
 
 
-@checks.check("training_own", tags=["build_model", "fit", "Adam", "Sequential", "SoftmaxCrossEntropy"])
+@checks.check("training_own", tags=["build_model", "fit", "Adam", "Sequential", "SoftmaxCrossEntropy"],
+              per_student=False)
 def training_own(ctx):
     """Your build_model trained by your fit and Adam reaches the spec's test accuracy"""
     data, settings = _spirals(ctx), ctx.spec["training"]
@@ -294,7 +295,8 @@ def grader_network(seed, width):
             {"layer": "Dense", "args": [width, 3], "rng": seeds[3]}]
 
 
-@checks.check("training_layers", tags=["Dense", "BatchNorm", "ReLU", "ELU", "Dropout", "he_init", "xavier_init"])
+@checks.check("training_layers", tags=["Dense", "BatchNorm", "ReLU", "ELU", "Dropout", "he_init", "xavier_init"],
+              per_student=False)
 def training_layers(ctx):
     """A network of your layers trained by the grader's own loop reaches the spec's test accuracy"""
     data, settings = _spirals(ctx), ctx.spec["grader_training"]
