@@ -169,6 +169,34 @@ def _index(flat, shape):
     return tuple(int(i) for i in np.unravel_index(flat, shape)) if shape else ()
 
 
+def compare_defaults(ctx, names):
+    """Fail unless each function or class in ``names`` has the reference's (the contract's) default
+    arguments, read from the signatures (``grader.probes:defaults``): a default the checks cannot
+    see in a result, such as a finite-difference step, is still part of the contract. Public checks
+    only: the contract is the same for every student, and no secret."""
+    from .probes import defaults
+
+    if ctx.hidden:
+        return
+
+    for name in names:
+        expected = ctx.expect(f"defaults/{name}", lambda ref: defaults(ref, name))
+        received = ctx.student.helper("grader.probes:defaults", name, what=name)
+        if received is None:
+            raise CheckFailure(f"missing {name}: the submission does not define it")
+        contract = ", ".join(f"{k}={v!r}" for k, v in expected.items())
+        for parameter, default in expected.items():
+            if parameter not in received:
+                raise CheckFailure(f"{name} has no parameter `{parameter}` with a default; the contract's "
+                                   f"defaults: {contract}")
+            got = received[parameter]
+            same = (got == default if not isinstance(default, float) or not isinstance(got, (int, float))
+                    else abs(got - default) <= 1e-6 * abs(default))
+            if not same or isinstance(got, bool) != isinstance(default, bool):
+                raise CheckFailure(f"{name}: `{parameter}` defaults to {got!r}; the contract says {default!r} "
+                                   f"({contract})")
+
+
 def compare_call(ctx, function, args, *, key, what, parts=None, tol=None):
     """Call the student's ``function(*args)`` and compare with the reference's answer.
 

@@ -25,13 +25,16 @@ def failed(path, hidden=False):
 
 def test_naive_sigmoid_fails_only_the_extreme_probe_saying_nan():
     messages = failed(bug_source(NAME, "sigmoid__naive_exp_ratio"))
-    assert set(messages) == {"sigmoid_extreme"}
+    assert set(messages) == {"sigmoid_extreme", "sigmoid_no_warning"}  # e^z overflows: inf / inf
     assert "nan or inf" in messages["sigmoid_extreme"] and "e^(-|z|)" in messages["sigmoid_extreme"]
 
 
-def test_an_overflow_warning_is_reported_not_failed():
-    report = grade_file(CORRECT / "textbook_warns.py", assignment=NAME)
-    assert report.passed
+def test_an_overflow_warning_fails_its_own_probe_only_and_is_reported():
+    source = bug_source(NAME, "sigmoid__textbook_overflow_warning")
+    report = grade_source(source, get_assignment(NAME))
+    messages = {r.name: r.message for r in report.results if not r.passed}
+    assert set(messages) == {"sigmoid_no_warning"}  # sigmoid_extreme warns too, and passes: values are right
+    assert "RuntimeWarning: overflow" in messages["sigmoid_no_warning"] and "e^(-|z|)" in messages["sigmoid_no_warning"]
     assert "RuntimeWarning: overflow" in report.output
 
 
@@ -97,5 +100,5 @@ def test_check_through_the_cli(grade_cli, tmp_path):
     assert code == 1
     assert {t["visibility"] for t in data["tests"]} == {"visible"}
     failing = [t for t in data["tests"] if t["status"] == "failed"]
-    assert [t["tags"] for t in failing] == [["sigmoid"]]
+    assert [t["tags"] for t in failing] == [["sigmoid"], ["sigmoid"]]
     assert "overflow" in data["output"]

@@ -3,7 +3,8 @@
 import numpy as np
 
 from grader.checks import CheckSet
-from grader.compare import (Tolerance, assert_calls_keep_inputs, assert_solves, compare_call, compare_result)
+from grader.compare import (Tolerance, assert_calls_keep_inputs, assert_solves, compare_call, compare_defaults,
+                            compare_result)
 from grader.gradcheck import assert_own_gradient
 from grader.wire import rng as child_rng
 
@@ -58,6 +59,7 @@ def scale_features(ctx):
         data = ctx.case(label, lambda rng: regression_data(rng, m, n))
         compare_call(ctx, "scale_features", [data["X"]], key=label, parts=("X_scaled", "mean", "std"),
                      what=f"scale_features(X) with {label}")
+    compare_defaults(ctx, ["scale_features"])
 
 
 @checks.check("scale_features_given", tags=["scale_features"])
@@ -142,6 +144,7 @@ def fit_full_batch(ctx):
             ctx.record_curve("loss_history", received[1], expected[1])
         compare_result(ctx, received, expected, parts=("theta", "loss_history"), tol=fit_tolerance(ctx),
                        what=f"fit(X_b, y{', ' if options else ''}{key}) with m=7, n=5")
+    compare_defaults(ctx, ["fit"])
 
 
 @checks.check("fit_mini_batch", tags=["fit"])
@@ -170,5 +173,9 @@ CALLS = {
 def inputs_unchanged(ctx):
     """no function modifies its input arrays"""
     data = ctx.case("data", lambda rng: regression_data(rng, 7, 5))
+    given = {"X": data["X"], "mean": data["X"].mean(axis=0), "std": data["X"].std(axis=0)}
+    mini_batch = {"X_b": data["X_b"], "y": data["y"], "learning_rate": 0.05, "n_epochs": 3, "batch_size": 3,
+                  "rng": child_rng(1)}
     assert_calls_keep_inputs(ctx.student, [(function, {n: data[n] for n in names})
-                                           for function, names in CALLS.items()])
+                                           for function, names in CALLS.items()]
+                             + [("scale_features", given), ("fit", mini_batch)])

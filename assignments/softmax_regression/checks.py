@@ -3,7 +3,8 @@
 import numpy as np
 
 from grader.checks import CheckFailure, CheckSet
-from grader.compare import Tolerance, as_numeric, assert_calls_keep_inputs, assert_close, compare_call, fit_result
+from grader.compare import (Tolerance, as_numeric, assert_calls_keep_inputs, assert_close, compare_call,
+                            compare_defaults, fit_result)
 from grader.gradcheck import assert_own_gradient
 from grader.wire import rng as child_rng
 
@@ -67,7 +68,10 @@ def one_hot(ctx):
     """one_hot has a 1 in column y[i] of row i"""
     for label, (m, n, K) in SHAPES.items():
         data = shape_case(ctx, label)
-        compare_call(ctx, "one_hot", [data["y"], K], key=label, what=f"one_hot(y, n_classes={K}) with {label}")
+        Y = compare_call(ctx, "one_hot", [data["y"], K], key=label, what=f"one_hot(y, n_classes={K}) with {label}")
+        if np.asarray(Y).dtype.kind != "f":
+            raise CheckFailure(f"one_hot(y, n_classes={K}) with {label}: returned {np.asarray(Y).dtype} values; "
+                               "the contract asks for floats (np.zeros((m, K)) is float64)")
 
 
 @checks.check("softmax", tags=["softmax"])
@@ -141,16 +145,19 @@ def fit_full_batch(ctx):
                      tol=fit_tolerance(ctx),
                      what=f"fit(X_b, y, n_classes=4{', ' if options else ''}{shown}) with m=7, n=5"
                           + (", labels 0..2 only: Theta still has n_classes = 4 columns" if case is absent else ""))
+    compare_defaults(ctx, ["fit"])
 
 
 @checks.check("fit_mini_batch", tags=["fit"])
 def fit_mini_batch(ctx):
     """fit with mini-batches follows the reference's path, given the same rng"""
     data = ctx.case("data", lambda rng: {**classification_data(rng, 23, 3, 4), "seed": int(rng.integers(2**31))})
-    compare_call(ctx, "fit", [data["X_b"], data["y"], 4, 0.2, 12, 5, child_rng(data["seed"])], key="path",
-                 parts=("Theta", "loss_history"), tol=fit_tolerance(ctx),
-                 what="fit(X_b, y, n_classes=4, learning_rate=0.2, n_epochs=12, batch_size=5, rng) with m=23, "
-                      "n=3 (one rng.permutation(m) per epoch, consecutive slices of it)")
+    for key, rng in {"path": [child_rng(data["seed"])], "rng=None": []}.items():
+        compare_call(ctx, "fit", [data["X_b"], data["y"], 4, 0.2, 12, 5, *rng], key=key,
+                     parts=("Theta", "loss_history"), tol=fit_tolerance(ctx),
+                     what=f"fit(X_b, y, n_classes=4, learning_rate=0.2, n_epochs=12, batch_size=5{', rng' if rng else ''})"
+                          " with m=23, n=3 (one rng.permutation(m) per epoch, consecutive slices of it"
+                          + (")" if rng else "; rng=None means np.random.default_rng(0))"))
 
 
 @checks.check("training_run", tags=["fit"], per_student=False)
