@@ -43,6 +43,7 @@ def grade_source(source, assignment, *, student=DEFAULT_STUDENT, hidden=False, r
     fixtures = assignment.fixtures() if fixtures is None else fixtures
     report = Report(assignment.name, source.path.name, student, notes=list(source.notes))
     checks = [c for c in assignment.checks if hidden or not c.hidden]
+    report.hidden_points = round_points(sum(c.points for c in assignment.checks if c.hidden and not hidden))
     setup, shared = assignment.prepare(options), {}
     with Sandbox(source, spec.limits, blocked=blocked) as sandbox:
         for check in checks:

@@ -49,6 +49,7 @@ class Report:
     execution_time: float = 0.0
     student_seconds: float = 0.0
     lateness: object = None  # a grader.deadlines.Lateness where a deadline was applied
+    hidden_points: float = 0.0  # points of hidden checks that did not run (``grade check``): submission adds them
 
     @property
     def raw_score(self):
@@ -123,4 +124,8 @@ class Report:
             lines.append(self.late_note)
         lines.append(f"Total: {self.score:.2f} / {self.max_score:.2f}"
                      + (f" ({self.raw_score:.2f} before the late penalty)" if self.penalty else ""))
+        if self.hidden_points:
+            lines.append(f"This total covers the public checks only: at submission, hidden checks on inputs drawn "
+                         f"for you add {self.hidden_points:g} points, out of "
+                         f"{round_points(self.max_score + self.hidden_points):g}.")
         return "\n".join(lines)

@@ -55,6 +55,17 @@ def test_check_runs_public_checks_only(grade_cli, reference_copy):
     assert {t["visibility"] for t in data["tests"]} == {"visible"}
 
 
+def test_check_says_its_total_is_public_and_what_the_hidden_checks_add(grade_cli, reference_copy):
+    hidden = sum(c.points for c in get_assignment("linear_regression").checks if c.hidden)
+    public = sum(c.points for c in get_assignment("linear_regression").checks if not c.hidden)
+    _, output, _ = grade_cli("check", reference_copy)
+    assert f"Total: {public:.2f} / {public:.2f}" in output
+    assert (f"This total covers the public checks only: at submission, hidden checks on inputs drawn for you "
+            f"add {hidden:g} points, out of {public + hidden:g}.") in output
+    _, output, _ = grade_cli("submit", reference_copy)
+    assert "public checks only" not in output
+
+
 def test_failed_checks_exit_1(grade_cli, tmp_path):
     code, output, data = grade_cli("check", write_bug(tmp_path, "linear_regression", "mse_gradient__sign_flipped"),
                                    "--assignment", "linear_regression")
