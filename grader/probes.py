@@ -33,17 +33,20 @@ def loss_central_difference(module, name, args, wrt, eps, emit=None):
 
 
 def defaults(module, name, emit=None):
-    """``{parameter: default}`` of ``module.name`` (a class: its constructor), for the parameters that
-    have one; None where the module has no such name. Defaults that are not plain numbers, strings
-    or None come back as their repr."""
+    """``{parameter: default}`` of ``module.name`` (a class: its constructor; ``Dense.forward``: a
+    method), for the parameters that have one; None where the module has no such name. Defaults
+    that are not plain numbers, strings or None come back as their repr."""
     import inspect
 
     import numpy as np
 
-    if not hasattr(module, name):
-        return None
+    target = module
+    for part in name.split("."):
+        if not hasattr(target, part):
+            return None
+        target = getattr(target, part)
     found = {}
-    for parameter in inspect.signature(getattr(module, name)).parameters.values():
+    for parameter in inspect.signature(target).parameters.values():
         value = parameter.default
         if value is parameter.empty:
             continue

@@ -65,11 +65,16 @@ def scale_features(ctx):
 @checks.check("scale_features_given", tags=["scale_features"])
 def scale_features_given(ctx):
     """scale_features scales test data with the training statistics it is given"""
-    data = ctx.case("train", lambda rng: regression_data(rng, 9, 5))
+    def make(rng):
+        data = regression_data(rng, 9, 5)
+        data["X"][:, 3] = 1.5  # constant in training: its std is 0, the test column is divided by 1
+        return data
+    data = ctx.case("train", make)
     test = ctx.case("test", lambda rng: {"X": rng.normal(loc=2.0, scale=4.0, size=(7, 5))})
     mean, std = data["X"].mean(axis=0), data["X"].std(axis=0)
     compare_call(ctx, "scale_features", [test["X"], mean, std], key="given",
-                 parts=("X_scaled", "mean", "std"), what="scale_features(X_test, mean, std)")
+                 parts=("X_scaled", "mean", "std"),
+                 what="scale_features(X_test, mean, std), std[3] = 0 (a constant training column)")
 
 
 @checks.check("scale_features_constant", tags=["scale_features"])

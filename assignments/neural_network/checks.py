@@ -43,8 +43,8 @@ def forward_check(layer, variants):
             got = run(ctx, "layer_pass", case, False, what=what)
             want = expect(ctx, key, "layer_pass", case, False)
             assert_close(got["out"], want["out"], what=what, tol=ctx.spec.tolerance, hidden=ctx.hidden)
-        if layer == "ELU":
-            compare_defaults(ctx, ["ELU"])  # every case passes its own alpha
+        # forward(X, training=True): the default matters to BatchNorm and Dropout, and is every layer's
+        compare_defaults(ctx, [f"{layer}.forward"] + (["ELU"] if layer == "ELU" else []))  # cases pass alpha
     return check
 
 
@@ -167,6 +167,9 @@ def softmax_ce_forward(ctx):
         case = _loss_case(ctx, key)
         what = f"SoftmaxCrossEntropy().forward(logits, y) with {key}"
         got = run(ctx, "loss_pass", case["logits"], case["y"], what=what)
+        if not got["no_params"]:
+            raise CheckFailure(f"{what}: the loss's params and grads must be empty dicts, as every layer "
+                               "without weights has")
         loss = as_numeric(got["loss"], what)
         if loss.size != 1 or not np.isfinite(loss).all():
             raise CheckFailure(f"{what}: expected one finite number, received {describe(got['loss'])} "
@@ -323,6 +326,7 @@ def dropout_training(ctx):
                 f"about {(1 - case['rate']) * out.size:.0f} = (1 - rate) × {out.size})", alpha)
     if np.array_equal(got["out"] != 0, got["again"] != 0):
         raise CheckFailure(f"{what}: two training forwards dropped the same units; draw a new mask each call")
+    compare_defaults(ctx, ["Dropout.forward"])
 
 
 @checks.check("dropout_backward", tags=["Dropout"])
