@@ -49,6 +49,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 VARIANTS = ROOT / "tests" / "submissions" / "linear_regression"
 ASSIGNMENT = "linear_regression"
+sys.path.insert(0, str(ROOT / "tests"))
+from bugs import bug_text, load_bugs  # noqa: E402  the buggy variants: rows applied to the reference
 NBGRADER_20 = 16.9
 
 ENDLESS = {"loop_at_import": "while True:\n    pass\n"}
@@ -76,8 +78,7 @@ print(json.dumps({"seconds": time.perf_counter() - started, "graded": summary.gr
 
 def build_class(folder, students, hostile=(), seed=0):
     correct = sorted((VARIANTS / "correct").glob("*.py"))
-    buggy = sorted((VARIANTS / "buggy").glob("*.py"))
-    plain = [p.read_text() for p in correct + buggy]
+    plain = [p.read_text() for p in correct] + [bug_text(ASSIGNMENT, b["name"]) for b in load_bugs(ASSIGNMENT)]
     base = correct[0].read_text()
     sources = [text.replace("{correct}", base) for text in hostile]
     i = 0

@@ -31,6 +31,7 @@ class Check:
     hidden: bool
     tags: tuple
     budget: float
+    per_student: bool = True  # False: its hidden inputs are drawn once per course (see CheckSet.check)
 
     @property
     def id(self):
@@ -43,6 +44,7 @@ class _Declared:
     title: str
     function: Callable
     tags: tuple
+    per_student: bool
 
 
 class CheckSet:
@@ -65,11 +67,18 @@ class CheckSet:
     def prepare(self, spec, options):
         return self.setup_function(spec, options) if self.setup_function else None
 
-    def check(self, name, *, tags):
-        """Declare a check; the first line of the function's docstring is its title."""
+    def check(self, name, *, tags, per_student=True):
+        """Declare a check; the first line of the function's docstring is its title.
+
+        ``per_student=False``: the hidden variant draws its inputs from the course
+        secret alone, the same for every student. For training runs, whose
+        accuracy and loss spread over data sets: a threshold that one student's
+        draw puts a bug above and another's below would give the same code
+        different points.
+        """
         def decorate(function):
             title = (function.__doc__ or name).strip().splitlines()[0]
-            self.declared.append(_Declared(name, title, function, tuple(tags)))
+            self.declared.append(_Declared(name, title, function, tuple(tags), per_student))
             return function
         return decorate
 
@@ -87,7 +96,8 @@ class CheckSet:
                 points = entry.get("hidden" if hidden else "public")
                 if points is not None:
                     bound.append(Check(declared.name, declared.title, declared.function, float(points),
-                                       hidden, declared.tags, float(entry.get("budget", spec.budget))))
+                                       hidden, declared.tags, float(entry.get("budget", spec.budget)),
+                                       declared.per_student))
         return bound
 
 
@@ -97,7 +107,9 @@ class Context:
     ``mode`` is "public" (inputs and expected values from the fixtures),
     "hidden" (inputs drawn from the student's hidden seed, expected values from
     the reference) or "record" (public inputs drawn and the reference's answers
-    kept, to build the fixtures).
+    kept, to build the fixtures). ``seed_parts`` are (secret, assignment,
+    student) for hidden checks and ("public", assignment) for public ones; a
+    check declared ``per_student=False`` leaves the student out.
     """
 
     def __init__(self, check, *, student, spec, mode, fixtures=None, reference=None, seed_parts=(),
@@ -109,7 +121,8 @@ class Context:
         self.hidden = mode == "hidden"
         self.fixtures = fixtures if fixtures is not None else {}
         self.reference = reference
-        self.rng = np.random.default_rng(derive_seed(*seed_parts, check.name))
+        parts = tuple(seed_parts) if check.per_student else tuple(seed_parts)[:2]
+        self.rng = np.random.default_rng(derive_seed(*parts, check.name))
         self.curves = {}
         self.leaderboard = []
         self.setup = setup  # what the assignment's setup function returned

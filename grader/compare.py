@@ -32,6 +32,11 @@ class Tolerance:
             return self.float32_rtol, self.float32_atol
         return self.rtol, self.atol
 
+    def as_float32(self):
+        """The float32 pair for values of any dtype: for a number computed in float32 and returned
+        as a Python float (whose dtype no longer says how it was computed)."""
+        return Tolerance(self.float32_rtol, self.float32_atol, self.float32_rtol, self.float32_atol)
+
 
 def low_precision(*values):
     """Whether any of ``values`` is a float16 or float32 array or scalar."""
@@ -96,6 +101,36 @@ def assert_close(received, expected, *, what, tol=Tolerance(), hidden=False):
                        f"(|difference| {abs(r - e):.3g} > tolerance {a:.3g}, rtol {rtol:g}, atol {atol:g})")
 
 
+def unit_roundoff(value):
+    """Half the machine epsilon of ``value``'s floating dtype (float64's for anything else)."""
+    dtype = np.asarray(value).dtype
+    return float(np.finfo(dtype if dtype.kind == "f" else np.float64).eps) / 2
+
+
+def assert_solves(received, expected, *, condition, work, what, hidden=False):
+    """Fail unless ``received`` solves the linear system whose exact solution is ``expected``.
+
+    A stable solve in a precision of unit roundoff u errs by about u times the
+    system's condition number, times a multiple of the work done (``work``);
+    the allowed norm-relative error is their product, so that a float32 solve
+    of an ill-conditioned system passes where an element-wise tolerance fails it.
+    """
+    expected = np.asarray(expected, dtype=np.float64)
+    got = as_numeric(received, what)
+    if got.shape != expected.shape:
+        raise CheckFailure(f"{what}: expected shape {expected.shape}, received shape {got.shape} {got.dtype}")
+    if not np.all(np.isfinite(got)):
+        raise CheckFailure(f"{what}: received nan or inf")
+    u = unit_roundoff(got)
+    allowed = work * u * condition
+    error = float(np.linalg.norm(got.astype(np.float64) - expected) / max(np.linalg.norm(expected), 1e-300))
+    if error <= allowed:
+        return
+    raise CheckFailure(f"{what}: norm-relative error {error:.3g} > tolerance "
+                       f"{allowed:.3g} = {work:g} (work) x {u:.3g} (unit roundoff of {got.dtype}) x {condition:.3g} "
+                       "(the system's condition number)" + ("" if hidden else f"; received {got}, expected {expected}"))
+
+
 def assert_unchanged(before, after, *, what):
     """Fail if an input array was modified by the call."""
     for name, original in before.items():
@@ -132,6 +167,34 @@ def fit_result(received, *, what, shape, n_epochs):
 
 def _index(flat, shape):
     return tuple(int(i) for i in np.unravel_index(flat, shape)) if shape else ()
+
+
+def compare_defaults(ctx, names):
+    """Fail unless each function or class in ``names`` has the reference's (the contract's) default
+    arguments, read from the signatures (``grader.probes:defaults``): a default the checks cannot
+    see in a result, such as a finite-difference step, is still part of the contract. Public checks
+    only: the contract is the same for every student, and no secret."""
+    from .probes import defaults
+
+    if ctx.hidden:
+        return
+
+    for name in names:
+        expected = ctx.expect(f"defaults/{name}", lambda ref: defaults(ref, name))
+        received = ctx.student.helper("grader.probes:defaults", name, what=name)
+        if received is None:
+            raise CheckFailure(f"missing {name}: the submission does not define it")
+        contract = ", ".join(f"{k}={v!r}" for k, v in expected.items())
+        for parameter, default in expected.items():
+            if parameter not in received:
+                raise CheckFailure(f"{name} has no parameter `{parameter}` with a default; the contract's "
+                                   f"defaults: {contract}")
+            got = received[parameter]
+            same = (got == default if not isinstance(default, float) or not isinstance(got, (int, float))
+                    else abs(got - default) <= 1e-6 * abs(default))
+            if not same or isinstance(got, bool) != isinstance(default, bool):
+                raise CheckFailure(f"{name}: `{parameter}` defaults to {got!r}; the contract says {default!r} "
+                                   f"({contract})")
 
 
 def compare_call(ctx, function, args, *, key, what, parts=None, tol=None):

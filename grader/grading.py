@@ -81,6 +81,7 @@ def grade_source(source, assignment, *, student=DEFAULT_STUDENT, hidden=False, r
     report = Report(assignment.name, source.path.name, student, notes=list(source.notes))
     checks = [c for c in assignment.checks if hidden or not c.hidden]
     report.practice = any(c.hidden for c in checks) and practice_secret()
+    report.hidden_points = round_points(sum(c.points for c in assignment.checks if c.hidden and not hidden))
     setup, shared = assignment.prepare(options), {}
     with Sandbox(source, spec.limits, blocked=blocked) as sandbox:
         for check in checks:

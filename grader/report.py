@@ -72,6 +72,7 @@ class Report:
     @property
     def unconfined(self):
         return self.confinement.startswith("none")
+    hidden_points: float = 0.0  # points of hidden checks that did not run (``grade check``): submission adds them
 
     @property
     def raw_score(self):
@@ -182,4 +183,8 @@ class Report:
         if self.practice:
             lines.append(PRACTICE_WARNING)
         lines.append(self.total_line)
+        if self.hidden_points:
+            lines.append(f"This total covers the public checks only: at submission, hidden checks on inputs drawn "
+                         f"for you add {self.hidden_points:g} points, out of "
+                         f"{round_points(self.max_score + self.hidden_points):g}.")
         return "\n".join(lines)

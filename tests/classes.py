@@ -10,14 +10,15 @@ from click.testing import CliRunner
 from grader.cli import main
 from grader.report import CheckResult, Report
 
+from bugs import bug_text
 from conftest import SUBMISSIONS
 
 NAME = "linear_regression"
 LR = SUBMISSIONS / NAME
 CORRECT = LR / "correct" / "loops.py"
 CORRECT_NOTEBOOK = LR / "correct" / "notebook_with_magics.ipynb"
-BUGGY = LR / "buggy" / "mse_loss__sum_not_mean.py"
-BUGGY_FIT = LR / "buggy" / "fit__learning_rate_ignored.py"
+BUGGY = bug_text(NAME, "mse_loss__sum_not_mean")  # texts: make_class writes them as files
+BUGGY_FIT = bug_text(NAME, "fit__learning_rate_ignored")
 HOSTILE = SUBMISSIONS / "hostile"
 # The command line as a separate process, with this interpreter.
 GRADE = [sys.executable, "-c", "from grader.cli import main; main()"]

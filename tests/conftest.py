@@ -32,9 +32,16 @@ def link_third_party(deps, site):
 
 
 def failed_checks(path, assignment, hidden=False):
-    """``{check name: message}`` of the checks ``path`` fails, public or hidden ones."""
-    from grader.grading import grade_file
-    report = grade_file(path, assignment=assignment, hidden=hidden)
+    """``{check name: message}`` of the checks ``path`` (a file, or a ``Source`` such as a bug's from
+    ``bugs.bug_source``) fails, public or hidden ones."""
+    from grader.catalog import get_assignment
+    from grader.grading import grade_file, grade_source
+    from grader.submission import Source
+    if isinstance(path, Source):
+        known = get_assignment(assignment)
+        report = grade_source(path, known, hidden=hidden, reference=known.reference() if hidden else None)
+    else:
+        report = grade_file(path, assignment=assignment, hidden=hidden)
     return {r.name: r.message for r in report.results if not r.passed and r.hidden == hidden}
 
 

@@ -13,7 +13,7 @@ from grader.checks import Context
 from grader.grading import run_check
 from grader.sandbox import Sandbox
 from grader.seeds import DEFAULT_STUDENT, course_secret
-from grader.submission import load_source
+from grader.submission import Source, load_source
 
 # "expected 0.25", "expected -3": a number right after "expected" (shapes and bounds say more words).
 SHOWS_EXPECTED_NUMBER = re.compile(r"expected -?\d")
@@ -31,10 +31,12 @@ class _Spy(Context):
 
 
 def run_hidden_check(assignment_name, path, check_name):
-    """The result of ``check_name``'s hidden check on ``path``, and the expected values it used."""
+    """The result of ``check_name``'s hidden check on ``path`` (a file or a ``Source``), and the
+    expected values it used."""
     assignment = get_assignment(assignment_name)
     check = next(c for c in assignment.checks if c.name == check_name and c.hidden)
-    with Sandbox(load_source(path), assignment.spec.limits) as sandbox:
+    source = path if isinstance(path, Source) else load_source(path)
+    with Sandbox(source, assignment.spec.limits) as sandbox:
         context = _Spy(check, student=sandbox.student, spec=assignment.spec, mode="hidden",
                        reference=assignment.reference(),
                        seed_parts=(course_secret(), assignment.name, DEFAULT_STUDENT))

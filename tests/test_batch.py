@@ -142,7 +142,7 @@ def test_a_second_run_skips_what_is_graded_regrade_grades_again_a_new_file_is_ke
     assert stdout.startswith("2 submissions found: 1 graded, 1 skipped"), stdout
     with Gradebook(gradebook) as book:
         versions = book.runs("bob", NAME)
-        assert [r["sha256"] for r in versions] == [file_sha256(BUGGY.read_bytes())] * 2 + [
+        assert [r["sha256"] for r in versions] == [file_sha256(BUGGY.encode())] * 2 + [
             file_sha256(CORRECT.read_bytes())]
         assert {g.student: g.score for g in book.current()} == {"alice": MAX, "bob": MAX}
     code, csv_text, _ = cli("export", "--gradebook", gradebook, "--format", "csv")

@@ -9,7 +9,7 @@ import pytest
 
 from grader.catalog import get_assignment
 
-from conftest import SUBMISSIONS
+from bugs import write_bug
 
 REFERENCE = Path(get_assignment("linear_regression").reference().__file__)
 
@@ -56,15 +56,26 @@ def test_check_runs_public_checks_only(grade_cli, reference_copy):
     assert {t["visibility"] for t in data["tests"]} == {"visible"}
 
 
-def test_failed_checks_exit_1(grade_cli):
-    code, output, data = grade_cli("check", SUBMISSIONS / "linear_regression/buggy/mse_gradient__sign_flipped.py",
+def test_check_says_its_total_is_public_and_what_the_hidden_checks_add(grade_cli, reference_copy):
+    hidden = sum(c.points for c in get_assignment("linear_regression").checks if c.hidden)
+    public = sum(c.points for c in get_assignment("linear_regression").checks if not c.hidden)
+    _, output, _ = grade_cli("check", reference_copy)
+    assert f"Total: {public:.2f} / {public:.2f}" in output
+    assert (f"This total covers the public checks only: at submission, hidden checks on inputs drawn for you "
+            f"add {hidden:g} points, out of {public + hidden:g}.") in output
+    _, output, _ = grade_cli("submit", reference_copy)
+    assert "public checks only" not in output
+
+
+def test_failed_checks_exit_1(grade_cli, tmp_path):
+    code, output, data = grade_cli("check", write_bug(tmp_path, "linear_regression", "mse_gradient__sign_flipped"),
                                    "--assignment", "linear_regression")
     assert code == 1
     assert "FAIL" in output and data["score"] < data["max_score"]
 
 
-def test_hidden_failure_shows_no_expected_value(grade_cli):
-    _, _, data = grade_cli("submit", SUBMISSIONS / "linear_regression/buggy/mse_gradient__missing_2_over_m.py",
+def test_hidden_failure_shows_no_expected_value(grade_cli, tmp_path):
+    _, _, data = grade_cli("submit", write_bug(tmp_path, "linear_regression", "mse_gradient__missing_2_over_m"),
                            "-a", "linear_regression")
     hidden = [t for t in data["tests"] if t["visibility"] == "after_due_date" and t["status"] == "failed"
               and t["name"].startswith("mse_gradient matches")]

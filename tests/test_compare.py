@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from grader.checks import CheckFailure
-from grader.compare import assert_close, assert_unchanged
+from grader.compare import Tolerance, assert_close, assert_solves, assert_unchanged
 from grader.gradcheck import (assert_directional, assert_gradient, central_difference,
                               relative_error)
 
@@ -100,3 +100,35 @@ def test_directional_check_costs_two_evaluations_per_direction_whatever_the_size
     wrong[0] += 5.0  # one wrong entry among ten thousand is still seen along random directions
     with pytest.raises(CheckFailure):
         assert_directional(f, wrong, x, rng=rng, count=3, what="g", against="f", tol=1e-6)
+
+
+def _ill_conditioned_least_squares():
+    """X_b (7, 6) with cond(X_b^T X_b) = 1e5, y, and the exact solution."""
+    rng = np.random.default_rng(4)
+    U, _ = np.linalg.qr(rng.normal(size=(7, 6)))
+    V, _ = np.linalg.qr(rng.normal(size=(6, 6)))
+    X_b = U @ np.diag(np.logspace(0, -2.5, 6)) @ V.T * 3.0
+    y = rng.normal(size=7)
+    return X_b, y, np.linalg.lstsq(X_b, y, rcond=None)[0]
+
+
+def test_a_float32_solve_of_an_ill_conditioned_system_passes_where_elementwise_tolerance_fails_it():
+    X_b, y, solution = _ill_conditioned_least_squares()
+    X32, y32 = X_b.astype(np.float32), y.astype(np.float32)
+    theta = np.linalg.solve(X32.T @ X32, X32.T @ y32)  # the normal equations, in float32
+    condition = np.linalg.cond(X_b) ** 2
+    with pytest.raises(CheckFailure):
+        assert_close(theta, solution, what="normal_equation", tol=Tolerance())
+    assert_solves(theta, solution, condition=condition, work=2 * 7 * 6, what="normal_equation")
+
+
+def test_a_wrong_solution_fails_the_conditioned_tolerance_and_says_of_what():
+    X_b, y, solution = _ill_conditioned_least_squares()
+    wrong = np.linalg.lstsq(X_b[:, 1:], y, rcond=None)[0]  # the bias column dropped
+    condition = np.linalg.cond(X_b) ** 2
+    message = failure(lambda: assert_solves(np.r_[0.0, wrong], solution, condition=condition, work=84,
+                                            what="normal_equation", hidden=True))
+    assert "norm-relative error" in message and "unit roundoff of float64" in message
+    assert "expected" not in message  # hidden: the solution is not shown
+    message = failure(lambda: assert_solves(wrong, solution, condition=condition, work=84, what="normal_equation"))
+    assert "expected shape (6,)" in message

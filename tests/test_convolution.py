@@ -186,16 +186,16 @@ def test_the_reference_check_names_the_wrong_entry(tmp_path):
 
 def test_a_tie_message_says_where_the_gradient_went(tmp_path):
     path = tmp_path / f"{NAME}.py"
-    path.write_text(apply_bug(reference_text(NAME), _bug("pool_ties_last_maximum")))
+    path.write_text(apply_bug(reference_text(NAME), _bug("MaxPool2D__ties_last_maximum")))
     result, = _run(path, ["maxpool_ties"])
     assert "first maximum" in result.message and "worst element at index" in result.message
 
 
-@pytest.mark.parametrize("bug, check", [("kernel_flipped_in_forward", "conv_forward"),
-                                        ("dW_mean_over_images", "conv_backward_reference"),
-                                        ("pool_ties_last_maximum", "maxpool_ties"),
-                                        ("output_shape_padding_once", "conv_output_shape"),
-                                        ("flatten_mixes_images", "training")])
+@pytest.mark.parametrize("bug, check", [("Conv2D__kernel_flipped_in_forward", "conv_forward"),
+                                        ("Conv2D__dW_mean_over_images", "conv_backward_reference"),
+                                        ("MaxPool2D__ties_last_maximum", "maxpool_ties"),
+                                        ("conv_output_shape__padding_once", "conv_output_shape"),
+                                        ("Flatten__mixes_images", "training")])
 def test_hidden_failures_show_no_expected_value(bug, check, tmp_path):
     path = tmp_path / f"{NAME}.py"
     path.write_text(apply_bug(reference_text(NAME), _bug(bug)))

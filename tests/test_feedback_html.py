@@ -8,8 +8,6 @@ import builtins
 import datetime as dt
 import html
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -20,17 +18,19 @@ from grader.feedback_html import PLOT_NOTE, render_html
 from grader.grading import grade_file
 from grader.report import CheckResult, Report
 
+from bugs import bug_text, write_bug
 from browser import PNG, needs_chromium, screenshot
 
 NAME = "linear_regression"
-SLOW_FIT = Path(__file__).parent / "submissions" / NAME / "buggy" / "fit__learning_rate_ignored.py"
+SLOW_FIT = bug_text(NAME, "fit__learning_rate_ignored")
 _IMAGES = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 
 
 @pytest.fixture(scope="module")
-def report():
+def report(tmp_path_factory):
     """A submission whose fit takes the wrong steps: it loses the full-batch fit checks."""
-    return grade_file(SLOW_FIT, assignment=NAME, hidden=True)
+    return grade_file(write_bug(tmp_path_factory.mktemp("bug"), NAME, "fit__learning_rate_ignored"),
+                      assignment=NAME, hidden=True)
 
 
 def test_the_fit_check_records_the_loss_curves_on_public_inputs_only(report):
@@ -108,7 +108,7 @@ def test_the_page_says_how_late_and_what_it_cost():
 
 def test_submit_writes_the_page(tmp_path):
     path = tmp_path / f"{NAME}.py"
-    shutil.copy(SLOW_FIT, path)
+    path.write_text(SLOW_FIT)
     page = tmp_path / "out" / "feedback.html"
     result = CliRunner().invoke(main, ["submit", str(path), "--html", str(page)])
     assert result.exit_code == 1, result.output
@@ -133,7 +133,7 @@ def test_the_page_renders_in_headless_chromium(report, tmp_path):
 
 def test_batch_out_writes_the_page_beside_the_markdown(tmp_path):
     (tmp_path / "class" / "alice").mkdir(parents=True)
-    shutil.copy(SLOW_FIT, tmp_path / "class" / "alice" / f"{NAME}.py")
+    (tmp_path / "class" / "alice" / f"{NAME}.py").write_text(SLOW_FIT)
     result = CliRunner().invoke(main, ["batch", str(tmp_path / "class"), "--workers", "1", "--quiet",
                                        "--gradebook", str(tmp_path / "gradebook.sqlite"),
                                        "--out", str(tmp_path / "out")])

@@ -174,8 +174,9 @@ def test_the_grader_version_changes_with_the_checks_not_the_statement(tmp_path, 
 
 
 def test_submit_records_in_the_gradebook(tmp_path):
-    gradebook = tmp_path / "g.sqlite"
-    code, _, output = cli("submit", BUGGY, "-a", NAME, "--student", "s42", "--gradebook", gradebook)
+    gradebook, buggy = tmp_path / "g.sqlite", tmp_path / f"{NAME}.py"
+    buggy.write_text(BUGGY)
+    code, _, output = cli("submit", buggy, "-a", NAME, "--student", "s42", "--gradebook", gradebook)
     assert code == 1, output
     code, _, output = cli("submit", CORRECT, "-a", NAME, "--student", "s42", "--gradebook", gradebook)
     assert code == 0, output

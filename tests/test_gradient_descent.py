@@ -7,11 +7,11 @@ from assignments.gradient_descent import functions
 from grader import wire
 from grader.gradcheck import central_difference, relative_error
 
+from bugs import bug_source
 from conftest import SUBMISSIONS, failed_checks
 from hidden_checks import SHOWS_EXPECTED_NUMBER, numbers_given_away, run_hidden_check
 
 NAME = "gradient_descent"
-BUGGY = SUBMISSIONS / NAME / "buggy"
 
 
 def failed(path, hidden=False):
@@ -36,38 +36,38 @@ def test_function_tokens_reach_the_reference_as_the_same_functions():
 
 def test_slides_example_is_in_the_public_check():
     assert np.allclose(functions.paraboloid_gradient(np.array([1.0, 2.0])), [2.0, 4.0])
-    messages = failed(BUGGY / "numerical_gradient__forward_difference.py")
+    messages = failed(bug_source(NAME, "numerical_gradient__forward_difference"))
     assert "relative error" in messages["numerical_gradient"]
     assert "the analytic gradient of" in messages["numerical_gradient"]
 
 
 def test_ignoring_eps_is_caught_only_where_eps_matters():
-    messages = failed(BUGGY / "numerical_gradient__ignores_eps.py")
+    messages = failed(bug_source(NAME, "numerical_gradient__ignores_eps"))
     assert set(messages) == {"numerical_gradient_eps"}
     assert "eps=0.05" in messages["numerical_gradient_eps"]
 
 
 def test_climbing_the_gradient_fails_the_learning_rate_property_with_a_hint():
-    message = failed(BUGGY / "gradient_descent__gradient_added.py")["gradient_descent_learning_rate"]
+    message = failed(bug_source(NAME, "gradient_descent__gradient_added"))["gradient_descent_learning_rate"]
     assert "should fall at every step" in message and "against the gradient" in message
 
 
 def test_decay_from_one_fails_the_decay_checks_but_not_the_constant_rate_path():
-    messages = failed(BUGGY / "gradient_descent__decay_from_one.py")
+    messages = failed(bug_source(NAME, "gradient_descent__decay_from_one"))
     assert set(messages) == {"gradient_descent_decay", "gradient_descent_decay_steps"}
     assert "step 0 uses the learning rate itself" in messages["gradient_descent_decay_steps"]
 
 
 def test_modified_x0_is_named():
-    message = failed(BUGGY / "gradient_descent__modifies_x0.py")["inputs_unchanged"]
+    message = failed(bug_source(NAME, "gradient_descent__modifies_x0"))["inputs_unchanged"]
     assert "gradient_descent modified its input `x0` in place" in message
 
 
-@pytest.mark.parametrize("variant, check", [("gradient_descent__decay_from_one.py", "gradient_descent_decay"),
-                                            ("adam__no_bias_correction.py", "adam_bias_correction"),
-                                            ("numerical_gradient__forward_difference.py", "numerical_gradient")])
+@pytest.mark.parametrize("variant, check", [("gradient_descent__decay_from_one", "gradient_descent_decay"),
+                                            ("adam__no_bias_correction", "adam_bias_correction"),
+                                            ("numerical_gradient__forward_difference", "numerical_gradient")])
 def test_hidden_failures_show_no_expected_value(variant, check):
-    result, expected = run_hidden_check(NAME, BUGGY / variant, check)
+    result, expected = run_hidden_check(NAME, bug_source(NAME, variant), check)
     assert not result.passed
     assert not SHOWS_EXPECTED_NUMBER.search(result.message), result.message
     assert not numbers_given_away(result.message, expected), result.message

@@ -10,11 +10,11 @@ from grader.catalog import Assignment, get_assignment
 from grader.grading import grade_file, grade_source
 from grader.submission import load_source
 
+from bugs import bug_source, write_bug
 from conftest import SUBMISSIONS, failed_checks
 from hidden_checks import SHOWS_EXPECTED_NUMBER, numbers_given_away, run_hidden_check
 
 NAME = "logistic_regression"
-BUGGY = SUBMISSIONS / NAME / "buggy"
 CORRECT = SUBMISSIONS / NAME / "correct"
 REFERENCE = Path(get_assignment(NAME).reference().__file__)
 
@@ -24,25 +24,28 @@ def failed(path, hidden=False):
 
 
 def test_naive_sigmoid_fails_only_the_extreme_probe_saying_nan():
-    messages = failed(BUGGY / "sigmoid__naive_exp_ratio.py")
-    assert set(messages) == {"sigmoid_extreme"}
+    messages = failed(bug_source(NAME, "sigmoid__naive_exp_ratio"))
+    assert set(messages) == {"sigmoid_extreme", "sigmoid_no_warning"}  # e^z overflows: inf / inf
     assert "nan or inf" in messages["sigmoid_extreme"] and "e^(-|z|)" in messages["sigmoid_extreme"]
 
 
-def test_an_overflow_warning_is_reported_not_failed():
-    report = grade_file(CORRECT / "textbook_warns.py", assignment=NAME)
-    assert report.passed
+def test_an_overflow_warning_fails_its_own_probe_only_and_is_reported():
+    source = bug_source(NAME, "sigmoid__textbook_overflow_warning")
+    report = grade_source(source, get_assignment(NAME))
+    messages = {r.name: r.message for r in report.results if not r.passed}
+    assert set(messages) == {"sigmoid_no_warning"}  # sigmoid_extreme warns too, and passes: values are right
+    assert "RuntimeWarning: overflow" in messages["sigmoid_no_warning"] and "e^(-|z|)" in messages["sigmoid_no_warning"]
     assert "RuntimeWarning: overflow" in report.output
 
 
 def test_unclipped_log_loss_fails_the_saturation_probe_only():
-    messages = failed(BUGGY / "log_loss__unclipped_log.py")
+    messages = failed(bug_source(NAME, "log_loss__unclipped_log"))
     assert set(messages) == {"log_loss_saturated"}
     assert "returned nan" in messages["log_loss_saturated"] and "clip p" in messages["log_loss_saturated"]
 
 
 def test_strict_threshold_is_caught_at_the_exact_tie():
-    message = failed(BUGGY / "predict__strict_threshold.py")["predict"]
+    message = failed(bug_source(NAME, "predict__strict_threshold"))["predict"]
     assert "theta=0" in message and "p = 0.5 = threshold exactly" in message
 
 
@@ -68,11 +71,11 @@ def test_training_run_loss_margin_comes_from_the_spec():
     assert not result.passed and "more than -1% above the reference's (" in result.message
 
 
-@pytest.mark.parametrize("variant, check", [("log_loss__sum_instead_of_mean.py", "log_loss"),
-                                            ("fit__no_shuffle.py", "fit_mini_batch"),
-                                            ("predict__strict_threshold.py", "predict")])
+@pytest.mark.parametrize("variant, check", [("log_loss__sum_instead_of_mean", "log_loss"),
+                                            ("fit__no_shuffle", "fit_mini_batch"),
+                                            ("predict__strict_threshold", "predict")])
 def test_hidden_failures_show_no_expected_value(variant, check):
-    result, expected = run_hidden_check(NAME, BUGGY / variant, check)
+    result, expected = run_hidden_check(NAME, bug_source(NAME, variant), check)
     assert not result.passed
     assert not SHOWS_EXPECTED_NUMBER.search(result.message), result.message
     assert not numbers_given_away(result.message, expected), result.message
@@ -92,10 +95,10 @@ def test_notebook_grades_like_the_same_code_in_a_py_file(tmp_path):
     assert as_notebook.passed and any("dropped IPython line" in n for n in as_notebook.notes)
 
 
-def test_check_through_the_cli(grade_cli):
-    code, output, data = grade_cli("check", BUGGY / "sigmoid__naive_exp_ratio.py", "-a", NAME)
+def test_check_through_the_cli(grade_cli, tmp_path):
+    code, output, data = grade_cli("check", write_bug(tmp_path, NAME, "sigmoid__naive_exp_ratio"), "-a", NAME)
     assert code == 1
     assert {t["visibility"] for t in data["tests"]} == {"visible"}
     failing = [t for t in data["tests"] if t["status"] == "failed"]
-    assert [t["tags"] for t in failing] == [["sigmoid"]]
+    assert [t["tags"] for t in failing] == [["sigmoid"], ["sigmoid"]]
     assert "overflow" in data["output"]

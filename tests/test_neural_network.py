@@ -11,12 +11,11 @@ import pytest
 from assignments.neural_network import cases, probes
 from grader import stats
 from grader.catalog import get_assignment
-from grader.checks import Context
 from grader.gradcheck import block_errors
-from grader.grading import run_check
-from grader.sandbox import Sandbox
-from grader.seeds import DEFAULT_STUDENT, course_secret
 from grader.submission import load_source
+
+from bugs import apply_bug
+from sweeps import grade_checks
 
 ASSIGNMENT = get_assignment("neural_network")
 SPEC = ASSIGNMENT.spec
@@ -25,29 +24,15 @@ STATISTICAL = ("he_init", "xavier_init", "dropout_training")
 
 
 def run_checks(path, names, *, hidden=True):
-    """Run the named checks (public, and hidden where ``hidden``) on the file at ``path``."""
-    source = load_source(path)
-    results = []
-    with Sandbox(source, SPEC.limits) as sandbox:
-        for check in ASSIGNMENT.checks:
-            if check.name not in names or (check.hidden and not hidden):
-                continue
-            if check.hidden:
-                mode, parts = "hidden", (course_secret(), ASSIGNMENT.name, DEFAULT_STUDENT)
-            else:
-                mode, parts = "public", ("public", ASSIGNMENT.name)
-            context = Context(check, student=sandbox.student, spec=SPEC, mode=mode, fixtures=ASSIGNMENT.fixtures(),
-                              reference=ASSIGNMENT.reference(), seed_parts=parts)
-            results.append(run_check(check, context, sandbox))
-    return results
+    """The results of the named checks (public, and hidden where ``hidden``) on the file at ``path``."""
+    ids = {c.id for c in ASSIGNMENT.checks if c.name in names and (hidden or not c.hidden)}
+    return [r for runs in grade_checks(load_source(path), ASSIGNMENT, ids=ids).values() for r in runs]
 
 
 def with_change(tmp_path, old, new):
-    """The reference with ``old`` replaced by ``new``, saved as a submission."""
-    text = REFERENCE.read_text()
-    assert old in text
+    """The reference with ``old`` (found once) replaced by ``new``, saved as a submission."""
     path = tmp_path / "neural_network.py"
-    path.write_text(text.replace(old, new))
+    path.write_text(apply_bug(REFERENCE.read_text(), {"find": old, "replace": new}))
     return path
 
 

@@ -11,11 +11,11 @@ from grader.catalog import Assignment, get_assignment
 from grader.grading import grade_file, grade_source
 from grader.submission import load_source
 
+from bugs import bug_source
 from conftest import SUBMISSIONS, failed_checks
 from hidden_checks import SHOWS_EXPECTED_NUMBER, numbers_given_away, run_hidden_check
 
 NAME = "softmax_regression"
-BUGGY = SUBMISSIONS / NAME / "buggy"
 CORRECT = SUBMISSIONS / NAME / "correct"
 REFERENCE = Path(get_assignment(NAME).reference().__file__)
 
@@ -33,26 +33,26 @@ def test_extreme_logits_defeat_both_unstable_softmaxes():
     assert not np.all(np.isfinite(no_shift)) and not np.all(np.isfinite(global_max))
 
 
-@pytest.mark.parametrize("variant", ["softmax__no_max_shift.py", "softmax__global_max.py"])
+@pytest.mark.parametrize("variant", ["softmax__no_max_shift", "softmax__global_max"])
 def test_softmax_at_logits_1e4_says_nan_or_inf(variant):
-    messages = failed(BUGGY / variant)
+    messages = failed(bug_source(NAME, variant))
     assert set(messages) == {"softmax_extreme"}
     message = messages["softmax_extreme"]
     assert "±1e4" in message and "nan or inf" in message and "each row's own maximum" in message
 
 
 def test_rows_not_summing_to_one_are_named():
-    message = failed(BUGGY / "softmax__normalised_over_columns.py")["softmax_extreme"]
+    message = failed(bug_source(NAME, "softmax__normalised_over_columns"))["softmax_extreme"]
     assert "the row sums" in message
 
 
 def test_transposed_one_hot_says_both_shapes():
-    message = failed(BUGGY / "one_hot__transposed.py")["one_hot"]
+    message = failed(bug_source(NAME, "one_hot__transposed"))["one_hot"]
     assert "expected shape (7, 4)" in message and "received shape (4, 7)" in message
 
 
 def test_loss_and_gradient_wrong_together_are_caught_by_the_reference_only():
-    messages = failed(BUGGY / "softmax_loss__sum_instead_of_mean.py")
+    messages = failed(bug_source(NAME, "softmax_loss__sum_instead_of_mean"))
     assert {"softmax_loss", "softmax_gradient"} <= set(messages)
     assert "softmax_gradient_numerical" not in messages  # the two agree with each other
 
@@ -67,12 +67,12 @@ def test_training_run_threshold_comes_from_the_spec():
     assert all(r.passed for r in report.results if r.name != "training_run")
 
 
-@pytest.mark.parametrize("variant, check", [("softmax_gradient__missing_1_over_m.py", "softmax_gradient"),
-                                            ("one_hot__labels_off_by_one.py", "one_hot"),
-                                            ("fit__new_permutation_each_step.py", "fit_mini_batch"),
-                                            ("softmax_gradient__sign_flipped.py", "training_run")])
+@pytest.mark.parametrize("variant, check", [("softmax_gradient__missing_1_over_m", "softmax_gradient"),
+                                            ("one_hot__labels_off_by_one", "one_hot"),
+                                            ("fit__new_permutation_each_step", "fit_mini_batch"),
+                                            ("softmax_gradient__sign_flipped", "training_run")])
 def test_hidden_failures_show_no_expected_value(variant, check):
-    result, expected = run_hidden_check(NAME, BUGGY / variant, check)
+    result, expected = run_hidden_check(NAME, bug_source(NAME, variant), check)
     assert not result.passed
     assert not SHOWS_EXPECTED_NUMBER.search(result.message), result.message
     assert not numbers_given_away(result.message, expected), result.message

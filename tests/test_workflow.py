@@ -21,11 +21,12 @@ from grader.cli import main
 from grader.grading import grade_file
 from grader.verbs.start import build_notebook
 
+from bugs import bug_text
+
 NAME = "linear_regression"
 ASSIGNMENT = catalog.get_assignment(NAME)
 REFERENCE = Path(ASSIGNMENT.reference().__file__)
 PUBLIC_POINTS = sum(c.points for c in ASSIGNMENT.checks if not c.hidden)
-BUGGY = Path(__file__).parent / "submissions" / NAME / "buggy"
 
 
 def cli(*args):
@@ -156,12 +157,13 @@ def _location_free(message):
 
 
 @pytest.mark.parametrize("source", [
-    REFERENCE, ASSIGNMENT.stub_path, BUGGY / "fit__history_before_step.py",
-    BUGGY / "scale_features__modifies_input.py", "crashing"],
+    REFERENCE, ASSIGNMENT.stub_path, "fit__history_before_step", "scale_features__modifies_input", "crashing"],
     ids=lambda s: s if isinstance(s, str) else s.stem)
 def test_notebook_and_py_get_the_same_report(source, tmp_path):
     if source == "crashing":  # a runtime error: the location differs, in the notebook's own terms
         text = REFERENCE.read_text().replace("    return X_b @ theta\n", "    return [][3]\n")
+    elif isinstance(source, str):
+        text = bug_text(NAME, source)
     else:
         text = source.read_text()
     py = tmp_path / f"{NAME}.py"

@@ -42,6 +42,12 @@ def skewed_quadratic_gradient(x):
     return _skew(x.size) @ x - _shift(x.size)
 
 
+def skewed_quadratic_point(gradient):
+    """The x where ``skewed_quadratic_gradient(x)`` is ``gradient``: checks choose a gradient, then start there."""
+    gradient = np.asarray(gradient, dtype=np.float64)
+    return np.linalg.solve(_skew(gradient.size), gradient + _shift(gradient.size))
+
+
 def rosenbrock(x):
     """Σ 100 (x_{i+1} − x_i²)² + (1 − x_i)²: smooth, not quadratic, minimum at (1, ..., 1)."""
     x = np.asarray(x, dtype=np.float64)

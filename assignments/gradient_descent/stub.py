@@ -12,7 +12,10 @@ Conventions (the checks rely on them):
 - never modify an input array: copy x / x0 before changing it;
 - results are compared with the instructor's solution at a relative tolerance
   of 1e-6 in float64 (about 1e-4 for a float32 solution), on public and hidden
-  inputs with non-default arguments.
+  inputs with non-default arguments;
+- numerical_gradient must agree with the analytic gradient to a relative error
+  of 1e-6 (||yours - exact|| / ||exact||);
+- each check has a time budget of 10 s: plain loops are fast enough.
 """
 
 import numpy as np

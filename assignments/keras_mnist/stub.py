@@ -19,12 +19,17 @@ Conventions the checks rely on:
       scale features before gradient descent), one row per image, and never
       modifies the array it is given.
     - build_model returns a COMPILED keras.Model with 10 outputs per image and
-      an accuracy metric, within the parameter budget of the spec.
+      an accuracy metric, with at most 1,000,000 parameters.
     - The output layer and the loss must fit together:
         Dense(10, activation="softmax")  with  loss="sparse_categorical_crossentropy"
         Dense(10)  (logits)  with  keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     - Training stops at the time budget; the score is the accuracy reached.
       A plain multilayer perceptron with scaled inputs can reach full points.
+      EPOCHS above 30 are cut to 30. Test accuracy for full points (half
+      points), and the time budget, by the data the grader trains on:
+        the full MNIST (60,000 images):     97% (92%), 300 s
+        8,000 training images:              92% (85%), 60 s
+        fewer (the tests' 2,000 images):    84% (70%), 60 s
 
 Check your work with:  grade check keras_mnist.py
 """

@@ -4,7 +4,7 @@ import numpy as np
 
 from grader.checks import CheckFailure, CheckSet
 from grader.compare import (Tolerance, as_numeric, assert_calls_keep_inputs, assert_close, compare_call,
-                            fit_result)
+                            compare_defaults, fit_result)
 from grader.gradcheck import assert_own_gradient
 from grader.wire import rng as child_rng
 
@@ -68,6 +68,17 @@ def sigmoid_extreme(ctx):
     assert_close(received, expected, what=what, tol=ctx.spec.tolerance, hidden=ctx.hidden)
 
 
+@checks.check("sigmoid_no_warning", tags=["sigmoid"])
+def sigmoid_no_warning(ctx):
+    """sigmoid raises no overflow warning for |z| up to 1e4"""
+    z = ctx.case("z", lambda rng: {"z": rng.permutation(EXTREME)})["z"]
+    caught = [w for w in ctx.student.helper("grader.probes:call_warnings", "sigmoid", z, what="sigmoid")
+              if "overflow" in w.lower()]
+    if caught:
+        raise CheckFailure(f"sigmoid(z) with |z| up to 1e4 warned: {caught[0]} (the contract: no overflow warning; "
+                           "e^(-z) overflows below z = -709: compute from e^(-|z|), branching on the sign of z)")
+
+
 @checks.check("predict_proba", tags=["predict_proba"])
 def predict_proba(ctx):
     """predict_proba is sigmoid(X_b theta)"""
@@ -124,6 +135,16 @@ def log_loss_gradient_numerical(ctx):
                             tol=(ctx.spec["gradient_rel_error"], ctx.spec["gradient_rel_error_float32"]))
 
 
+def near_the_threshold(rng, m, n):
+    """``classification_data`` whose first two rows have p = σ(∓0.01), just below and above 0.5: every
+    draw then shows a default threshold other than 0.5 (off by more than 0.0025), never only some."""
+    data = classification_data(rng, m, n)
+    X_b, theta = data["X_b"], data["theta"]
+    for row, z in ((0, -0.01), (1, 0.01)):
+        X_b[row, -1] = (z - X_b[row, :-1] @ theta[:-1]) / theta[-1]
+    return data
+
+
 @checks.check("predict", tags=["predict"])
 def predict(ctx):
     """predict is 1 where p >= threshold, as ints"""
@@ -131,15 +152,18 @@ def predict(ctx):
              "m=7, n=1, threshold=0.7": (7, 1, (0.7,))}
     tie = ctx.case("tie", lambda rng: classification_data(rng, 7, 3))
     for label, (m, n, threshold) in cases.items():
-        data = ctx.case(label, lambda rng: classification_data(rng, m, n))
+        make = near_the_threshold if not threshold else classification_data
+        data = ctx.case(label, lambda rng: make(rng, m, n))
         labels = compare_call(ctx, "predict", [data["X_b"], data["theta"], *threshold], key=label,
-                              what=f"predict(X_b, theta{''.join(f', {t}' for t in threshold)}) with {label}")
+                              what=f"predict(X_b, theta{''.join(f', {t}' for t in threshold)}) with {label}"
+                                   + ("" if threshold else ", rows 0 and 1 at p = 0.4975 and 0.5025"))
         if np.asarray(labels).dtype.kind not in "iub":
             raise CheckFailure(f"predict with {label}: returned {np.asarray(labels).dtype} labels; "
                                "the contract asks for ints in {0, 1} (.astype(int))")
     compare_call(ctx, "predict", [tie["X_b"], np.zeros(4)], key="tie",
                  what="predict(X_b, theta=0) with m=7, n=3, where p = 0.5 = threshold exactly "
                       "(1 where p >= threshold)")
+    compare_defaults(ctx, ["predict"])
 
 
 @checks.check("fit_full_batch", tags=["fit"])
@@ -149,19 +173,22 @@ def fit_full_batch(ctx):
     for key, options in {"learning_rate=0.3, n_epochs=25": (0.3, 25), "default arguments": ()}.items():
         compare_call(ctx, "fit", [data["X_b"], data["y"], *options], key=key, parts=("theta", "loss_history"),
                      tol=fit_tolerance(ctx), what=f"fit(X_b, y{', ' if options else ''}{key}) with m=7, n=5")
+    compare_defaults(ctx, ["fit"])
 
 
 @checks.check("fit_mini_batch", tags=["fit"])
 def fit_mini_batch(ctx):
     """fit with mini-batches follows the reference's path, given the same rng"""
     data = ctx.case("data", lambda rng: {**classification_data(rng, 23, 3), "seed": int(rng.integers(2**31))})
-    compare_call(ctx, "fit", [data["X_b"], data["y"], 0.2, 12, 5, child_rng(data["seed"])], key="path",
-                 parts=("theta", "loss_history"), tol=fit_tolerance(ctx),
-                 what="fit(X_b, y, learning_rate=0.2, n_epochs=12, batch_size=5, rng) with m=23, n=3 "
-                      "(one rng.permutation(m) per epoch, consecutive slices of it)")
+    for key, rng in {"path": [child_rng(data["seed"])], "rng=None": []}.items():
+        compare_call(ctx, "fit", [data["X_b"], data["y"], 0.2, 12, 5, *rng], key=key,
+                     parts=("theta", "loss_history"), tol=fit_tolerance(ctx),
+                     what=f"fit(X_b, y, learning_rate=0.2, n_epochs=12, batch_size=5{', rng' if rng else ''}) with "
+                          "m=23, n=3 (one rng.permutation(m) per epoch, consecutive slices of it"
+                          + (")" if rng else "; rng=None means np.random.default_rng(0))"))
 
 
-@checks.check("training_run", tags=["fit"])
+@checks.check("training_run", tags=["fit"], per_student=False)
 def training_run(ctx):
     """fit learns two overlapping classes: held-out accuracy at least the spec's threshold"""
     seed = ctx.case("seed", lambda rng: {"seed": int(rng.integers(2**31))})["seed"]

@@ -11,7 +11,7 @@ import numpy as np
 
 from grader import stats
 from grader.checks import CheckFailure
-from grader.compare import Tolerance, as_numeric, assert_close, describe, low_precision
+from grader.compare import Tolerance, as_numeric, assert_close, compare_defaults, describe, low_precision
 
 from . import cases, probes
 from .judge import (assert_like_own, assert_like_reference, checks, declare, describe_case, expect,
@@ -43,6 +43,8 @@ def forward_check(layer, variants):
             got = run(ctx, "layer_pass", case, False, what=what)
             want = expect(ctx, key, "layer_pass", case, False)
             assert_close(got["out"], want["out"], what=what, tol=ctx.spec.tolerance, hidden=ctx.hidden)
+        # forward(X, training=True): the default matters to BatchNorm and Dropout, and is every layer's
+        compare_defaults(ctx, [f"{layer}.forward"] + (["ELU"] if layer == "ELU" else []))  # cases pass alpha
     return check
 
 
@@ -89,6 +91,7 @@ def dense_init(ctx):
         assert_close(got["params"]["b"], np.zeros(4), what=f"{what}.params['b']", tol=Tolerance(0, 0, 0, 0))
         assert_close(got["params"]["W"], as_numeric(got["drawn"], f"{init}_init"), tol=Tolerance(0, 0, 0, 0),
                      what=f"{what}.params['W'] against {init}_init(5, 4, default_rng(11))")
+    compare_defaults(ctx, ["Dense"])
 
 
 @checks.check("batchnorm_constant_feature", tags=["BatchNorm"])
@@ -104,13 +107,14 @@ def batchnorm_constant_feature(ctx):
 
 @checks.check("batchnorm_running_stats", tags=["BatchNorm"])
 def batchnorm_running_stats(ctx):
-    """BatchNorm updates its running statistics over three training batches"""
+    """BatchNorm starts from the contract's values and updates its running statistics over three batches"""
     case = ctx.case("case", lambda rng: cases.layer_case(rng, "BatchNorm", 7, vary=ctx.hidden, warmup=2))
     what = f"{describe_case(case)}, then one more"
     got, want = run(ctx, "layer_pass", case, False, what=what), expect(ctx, "pass", "layer_pass", case, False)
     for stat in ("mean", "var"):
         assert_close(got["running"][stat], want["running"][stat], what=f"{what}: running_{stat}",
                      tol=ctx.spec.tolerance, hidden=ctx.hidden)
+    _batchnorm_initial(ctx)
 
 
 @checks.check("batchnorm_inference", tags=["BatchNorm"])
@@ -124,6 +128,20 @@ def batchnorm_inference(ctx):
     for stat in ("mean", "var"):
         assert_close(got["running"][stat], want["running"][stat], tol=ctx.spec.tolerance, hidden=ctx.hidden,
                      what=f"{what}: running_{stat} after the inference forward")
+
+
+def _batchnorm_initial(ctx):
+    """A new BatchNorm: gamma ones, beta zeros, running mean 0 and running variance 1, defaults."""
+    what = "BatchNorm(6)"
+    got = run(ctx, "batchnorm_init", 6, what=what)
+    if list(got["params"]) != ["gamma", "beta"]:
+        raise CheckFailure(f"{what}.params has keys {list(got['params'])}, expected ['gamma', 'beta']")
+    exact = Tolerance(0, 0, 0, 0)
+    for part, key, value in (("params", "gamma", 1.0), ("params", "beta", 0.0), ("running", "mean", 0.0),
+                             ("running", "var", 1.0)):
+        name = f"{what}.params[{key!r}]" if part == "params" else f"{what}.running_{key}"
+        assert_close(got[part][key], np.full(6, value), what=f"{name}, which starts at {value:g}", tol=exact)
+    compare_defaults(ctx, ["BatchNorm"])
 
 
 # ------------------------------------------------------------------- the loss
@@ -149,13 +167,18 @@ def softmax_ce_forward(ctx):
         case = _loss_case(ctx, key)
         what = f"SoftmaxCrossEntropy().forward(logits, y) with {key}"
         got = run(ctx, "loss_pass", case["logits"], case["y"], what=what)
+        if not got["no_params"]:
+            raise CheckFailure(f"{what}: the loss's params and grads must be empty dicts, as every layer "
+                               "without weights has")
         loss = as_numeric(got["loss"], what)
         if loss.size != 1 or not np.isfinite(loss).all():
             raise CheckFailure(f"{what}: expected one finite number, received {describe(got['loss'])} "
                                f"{loss.ravel()[:3]} (subtract each row's maximum before exp)")
         if key != "extreme logits":  # there only finiteness: a clipped log gives ~34.5 for ~1e3
             want = expect(ctx, key, "loss_pass", case["logits"], case["y"])
-            assert_close(loss.reshape(()), want["loss"], what=what, tol=ctx.spec.tolerance, hidden=ctx.hidden)
+            # A loss computed in float32 comes back as a Python float: the backward's dtype tells.
+            tol = ctx.spec.tolerance.as_float32() if low_precision(got["dlogits"]) else ctx.spec.tolerance
+            assert_close(loss.reshape(()), want["loss"], what=what, tol=tol, hidden=ctx.hidden)
 
 
 @checks.check("softmax_ce_backward", tags=["SoftmaxCrossEntropy"])
@@ -221,6 +244,38 @@ def xavier_init(ctx):
                         f"the count of |w| <= r/2 (half of {n} for a uniform distribution)", alpha)
 
 
+@checks.check("rng_arguments", tags=["Dense", "he_init", "xavier_init", "Dropout"])
+def rng_arguments(ctx):
+    """rng=None means default_rng(0), and a Generator that is passed is the one drawn from"""
+    seeds = ctx.case("seeds", lambda rng: [int(s) for s in rng.choice(2**31, size=2, replace=False)])
+    got = run(ctx, "rng_arguments", seeds, what="Dense, he_init, xavier_init and Dropout with rng=None and rngs")
+    exact = Tolerance(0, 0, 0, 0)
+    assert_close(got["dense"], as_numeric(got["he_0"], "he_init"), tol=exact,
+                 what="Dense(5, 4).params['W'], init and rng left out, against he_init(5, 4, default_rng(0)) "
+                      "(init='he', and rng=None means np.random.default_rng(0))")
+    for name in ("he", "xavier"):
+        none, zero = got[name]
+        assert_close(none, as_numeric(zero, f"{name}_init"), tol=exact,
+                     what=f"{name}_init(6, 3, None) against {name}_init(6, 3, default_rng(0)) "
+                          "(rng=None means np.random.default_rng(0))")
+    dropout = got["dropout"]
+
+    def same(first, second):
+        return all(np.array_equal(a, b) for a, b in zip(first, second))
+    what = "Dropout(0.4), two training forwards,"
+    if not same(dropout["none"], dropout["zero"]):
+        raise CheckFailure(f"{what} with no rng dropped other units than with rng=default_rng(0): rng=None means "
+                           "np.random.default_rng(0)")
+    first, again, other = dropout["seeded"]
+    if not same(first, again):
+        raise CheckFailure(f"{what} with Generators of the same seed dropped different units: draw from the rng "
+                           "you are given")
+    if same(first, other):
+        raise CheckFailure(f"{what} with Generators of two seeds dropped the same units: draw from the rng you "
+                           "are given, not from a new one")
+    compare_defaults(ctx, ["Dropout"])
+
+
 def _dropout(ctx, parts):
     def make(rng):
         rate = float(rng.uniform(0.15, 0.45)) if ctx.hidden else ctx.spec["dropout_rate"]
@@ -258,6 +313,7 @@ def dropout_training(ctx):
         stats.assert_within(np.count_nonzero(out), low, high, f"{what}, {call}", kept, alpha)
     if np.array_equal(got["out"] != 0, got["again"] != 0):
         raise CheckFailure(f"{what}: two training forwards dropped the same units; draw a new mask each call")
+    compare_defaults(ctx, ["Dropout.forward"])
 
 
 @checks.check("dropout_backward", tags=["Dropout"])

@@ -4,7 +4,7 @@ network along random directions, fit, the training runs, and inputs left unchang
 import numpy as np
 
 from grader.checks import CheckFailure, Partial
-from grader.compare import Tolerance, as_numeric, assert_close, describe
+from grader.compare import Tolerance, as_numeric, assert_close, compare_defaults, describe
 from grader.gradcheck import assert_blocks
 from grader.layer_checks import assert_along_directions
 
@@ -63,6 +63,15 @@ def _optimizer_case(rng):
     return {"params": params, "steps": steps}
 
 
+def _steep_optimizer_case(rng):
+    """Gradients of 0.5 to 2 in every entry, for the default hyperparameters: Adam's eps = 1e-8 then
+    never shows in a step, where a gradient near 0 in some draws would show it in those draws only."""
+    params = [rng.normal(size=(5, 4)), rng.normal(size=4), rng.normal(size=3)]
+    steps = [[rng.choice([-1.0, 1.0], size=p.shape) * rng.uniform(0.5, 2.0, size=p.shape) for p in params]
+             for _ in range(5)]
+    return {"params": params, "steps": steps}
+
+
 def _compare_steps(ctx, got, want, initial, what):
     """Each step's change of each array against the reference's, norm-relative: float32
     arithmetic inside an optimiser passes, a wrong update rule does not."""
@@ -87,12 +96,14 @@ def _compare_steps(ctx, got, want, initial, what):
 
 def _optimizer_check(name, settings):
     def check(ctx):
-        case = ctx.case("case", _optimizer_case)
+        cases = {"case": ctx.case("case", _optimizer_case), "defaults": ctx.case("steep case", _steep_optimizer_case)}
         for key, kwargs in settings(ctx).items():
+            case = cases["defaults" if key == "defaults" else "case"]
             what = f"{name}({', '.join(f'{k}={v:.4g}' for k, v in kwargs.items())}).step over 5 steps"
             got = run(ctx, "optimizer_steps", name, kwargs, case["params"], case["steps"], what=what)
             want = expect(ctx, key, "optimizer_steps", name, kwargs, case["params"], case["steps"])
             _compare_steps(ctx, got, want, case["params"], what)
+        compare_defaults(ctx, [name])  # Adam's eps = 1e-8 barely shows in a step
     return check
 
 
@@ -101,14 +112,15 @@ def _vary(ctx, public, low, high):
     return float(ctx.rng.uniform(low, high)) if ctx.hidden else public
 
 
-declare("sgd", ["SGD"], "SGD with and without momentum follows the reference over 5 steps",
+declare("sgd", ["SGD"], "SGD with and without momentum, and with its defaults, follows the reference over 5 steps",
         _optimizer_check("SGD", lambda ctx: {
             "momentum": {"learning_rate": _vary(ctx, 0.05, 0.02, 0.2), "momentum": _vary(ctx, 0.8, 0.5, 0.9)},
-            "plain": {"learning_rate": _vary(ctx, 0.1, 0.02, 0.2), "momentum": 0.0}}))
-declare("adam", ["Adam"], "Adam with bias correction follows the reference over 5 steps",
+            "plain": {"learning_rate": _vary(ctx, 0.1, 0.02, 0.2), "momentum": 0.0}, "defaults": {}}))
+declare("adam", ["Adam"], "Adam with bias correction, and with its defaults, follows the reference over 5 steps",
         _optimizer_check("Adam", lambda ctx: {
             "adam": {"learning_rate": _vary(ctx, 0.01, 0.005, 0.05), "beta1": _vary(ctx, 0.8, 0.7, 0.85),
-                     "beta2": _vary(ctx, 0.888, 0.85, 0.95), "eps": _vary(ctx, 1e-2, 1e-3, 3e-2)}}))
+                     "beta2": _vary(ctx, 0.888, 0.85, 0.95), "eps": _vary(ctx, 1e-2, 1e-3, 3e-2)},
+            "defaults": {}}))
 
 
 @checks.check("optimizer_on_model", tags=["SGD", "Adam", "Sequential", "Dense", "ReLU", "he_init"])
@@ -177,7 +189,8 @@ def _steps(log, what):
     return steps
 
 
-def _judge_fit(ctx, got, data, n_epochs, batch_size, what):
+def _judge_fit(ctx, got, data, n_epochs, batch_size, seed, what):
+    """``seed``: of the rng fit was given (None: it was given none, so np.random.default_rng(0))."""
     y = data["y"]
     m = len(y)
     size = batch_size or m
@@ -214,6 +227,12 @@ def _judge_fit(ctx, got, data, n_epochs, batch_size, what):
         if same:
             raise CheckFailure(f"{what}: epoch {e} takes the rows in {same}; draw order = rng.permutation(m) "
                                "at the start of each epoch")
+    rng = np.random.default_rng(0 if seed is None else seed)
+    for e, order in enumerate(orders if batch_size is not None else []):
+        if not np.array_equal(order, rng.permutation(m)):
+            given = "np.random.default_rng(0), as rng=None means" if seed is None else "the rng it was given"
+            raise CheckFailure(f"{what}: epoch {e} takes the rows in another order than rng.permutation(m) "
+                               f"drawn from {given} (one permutation per epoch, nothing else drawn from it)")
     received = as_numeric(got["history"], f"{what}: the returned history")
     tol = Tolerance(*ctx.spec["fit_history_tolerance"], *ctx.spec["fit_history_tolerance_float32"])
     assert_close(received, np.array(history), tol=tol, hidden=ctx.hidden,
@@ -224,11 +243,17 @@ def _judge_fit(ctx, got, data, n_epochs, batch_size, what):
 def fit(ctx):
     """fit takes shuffled mini-batches, steps after each backward, and returns weighted epoch losses"""
     data = ctx.case("data", lambda rng: cases.fit_data(rng, ctx.spec["fit_rows"]))
-    for batch_size, n_epochs in ((ctx.spec["fit_batch_size"], 3), (None, 2)):
-        what = (f"fit(model, X, y, optimizer, n_epochs={n_epochs}, batch_size={batch_size}) with "
-                f"m={len(data['y'])}, on a grader model that logs its calls")
-        got = run(ctx, "fit_trace", data["X"], data["y"], data["n_classes"], n_epochs, batch_size, 5, what=what)
-        _judge_fit(ctx, got, data, n_epochs, batch_size, what)
+    seed = 5  # of the grader model; the rng given to fit is seeded with seed + 1
+    for options in ({"n_epochs": 3, "batch_size": ctx.spec["fit_batch_size"], "rng": seed + 1},
+                    {"n_epochs": 2, "batch_size": None, "rng": seed + 1}, {}):
+        shown = ", ".join(f"{k}={'rng' if k == 'rng' else v}" for k, v in options.items()) or "no options"
+        what = (f"fit(model, X, y, optimizer{', ' if options else ''}{shown if options else ''}) with "
+                f"m={len(data['y'])}, on a grader model that logs its calls"
+                + ("" if options else ": the defaults n_epochs=10, batch_size=64 (more than m: one batch), rng=None"))
+        got = run(ctx, "fit_trace", data["X"], data["y"], data["n_classes"], options, seed, what=what)
+        _judge_fit(ctx, got, data, options.get("n_epochs", 10), options.get("batch_size", 64), options.get("rng"),
+                   what)
+    compare_defaults(ctx, ["fit"])
 
 
 # ------------------------------------------------------------------ training
@@ -260,7 +285,8 @@ def _score(ctx, trained, data, what):
     raise CheckFailure(said)
 
 
-@checks.check("training_own", tags=["build_model", "fit", "Adam", "Sequential", "SoftmaxCrossEntropy"])
+@checks.check("training_own", tags=["build_model", "fit", "Adam", "Sequential", "SoftmaxCrossEntropy"],
+              per_student=False)
 def training_own(ctx):
     """Your build_model trained by your fit and Adam reaches the spec's test accuracy"""
     data, settings = _spirals(ctx), ctx.spec["training"]
@@ -286,7 +312,8 @@ def grader_network(seed, width):
             {"layer": "Dense", "args": [width, 3], "rng": seeds[3]}]
 
 
-@checks.check("training_layers", tags=["Dense", "BatchNorm", "ReLU", "ELU", "Dropout", "he_init", "xavier_init"])
+@checks.check("training_layers", tags=["Dense", "BatchNorm", "ReLU", "ELU", "Dropout", "he_init", "xavier_init"],
+              per_student=False)
 def training_layers(ctx):
     """A network of your layers trained by the grader's own loop reaches the spec's test accuracy"""
     data, settings = _spirals(ctx), ctx.spec["grader_training"]
@@ -300,15 +327,17 @@ def training_layers(ctx):
 
 # ------------------------------------------------------------ inputs unchanged
 
-@checks.check("inputs_unchanged", tags=[*LAYER_CLASSES, "Dropout", "SoftmaxCrossEntropy", "fit", "he_init"])
+@checks.check("inputs_unchanged", tags=[*LAYER_CLASSES, "Dropout", "SoftmaxCrossEntropy", "fit", "he_init", "Sequential",
+                                        "SGD", "Adam"])
 def inputs_unchanged(ctx):
-    """No forward, backward or fit modifies its input arrays"""
+    """No forward, backward, step or fit modifies its input arrays"""
     def make(rng):
         layers = [cases.layer_case(rng, name, 7) for name in LAYER_CLASSES]
         dropout = {"layer": "Dropout", "args": [0.3], "rng": 3}
         layers.append({**cases.layer_case(rng, "ReLU", 7), "layer": dropout})
         return {"layers": layers, "logits": rng.normal(size=(7, 4)), "y": rng.integers(0, 4, size=7)}
     data = ctx.case("data", make)
-    changed = run(ctx, "inputs_kept", data["layers"], data["logits"], data["y"], what="the layers, loss and fit")
+    changed = run(ctx, "inputs_kept", data["layers"], data["logits"], data["y"],
+                  what="the layers, Sequential, the loss, the optimisers and fit")
     if changed:
         raise CheckFailure(f"{'; '.join(changed)}: work on new arrays (the contract: inputs are never modified)")

@@ -296,6 +296,12 @@ def build_model(n_features, n_classes, rng):
     whose classes no straight line separates, and scores its accuracy on
     held-out points. Two or three hidden layers of a few dozen units with
     ReLU (and BatchNorm, if you like) are plenty; training must take seconds.
+
+    The run: 600 training points (3 classes), fit(model, X, y, Adam(0.01),
+    n_epochs, batch_size=32) called to reach epochs 40, 45 and 50 in turn, the
+    best test accuracy of the three models on 1500 held-out points: full points
+    from 93%, half from 80%, all within 60 s. A network the grader builds from
+    your layers and trains with its own loop is scored the same way.
     """
     raise NotImplementedError("build_model is not implemented yet")
 

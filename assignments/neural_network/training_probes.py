@@ -60,11 +60,14 @@ class _RecordingOptimizer:
 
 
 @scenario
-def fit_trace(module, X, y, n_classes, n_epochs, batch_size, seed):
-    """The submission's ``fit`` on a recording model: every call it made, and the history."""
+def fit_trace(module, X, y, n_classes, options, seed):
+    """The submission's ``fit`` on a recording model: every call it made, and the history.
+
+    ``options`` are the keyword arguments to pass (none: the defaults); ``"rng"`` in them
+    is a seed for a Generator."""
     model = _RecordingModel(X.shape[1] - 1, n_classes, seed)
-    history = module.fit(model, X.copy(), y.copy(), _RecordingOptimizer(model), n_epochs=n_epochs,
-                         batch_size=batch_size, rng=np.random.default_rng(seed + 1))
+    options = {k: np.random.default_rng(v) if k == "rng" else v for k, v in options.items()}
+    history = module.fit(model, X.copy(), y.copy(), _RecordingOptimizer(model), **options)
     return {"log": model.log, "history": plain(history) if isinstance(history, np.ndarray)
             else [plain(h) for h in history] if isinstance(history, (list, tuple)) else history}
 
@@ -114,6 +117,21 @@ def inputs_kept(module, cases, logits, y):
     fn.backward()
     if not (np.array_equal(Z, logits) and np.array_equal(labels, y)):
         changed.append("SoftmaxCrossEntropy changed logits or y")
+    layers = [make_layer(module, case["layer"]) for case in cases[:2]]  # Dense(5, 4), then ReLU
+    X, dout = cases[0]["X"].copy(), np.ones((len(cases[0]["X"]), 4))
+    model = module.Sequential(layers)
+    model.forward(X, training=True)
+    dout_in = dout.copy()
+    model.backward(dout_in)
+    if not (np.array_equal(X, cases[0]["X"]) and np.array_equal(dout_in, dout)):
+        changed.append("Sequential.forward or backward changed X or dout")
+    for name in ("SGD", "Adam"):
+        params = [np.ones((3, 2)), np.zeros(2)]
+        grads = [np.full((3, 2), 0.5), np.arange(2.0)]
+        kept = [g.copy() for g in grads]
+        getattr(module, name)().step(params, grads)
+        if not all(np.array_equal(g, k) for g, k in zip(grads, kept)):
+            changed.append(f"{name}.step changed the grads it was given")
     X = np.column_stack([np.arange(len(y)), logits])
     X_in, y_in = X.copy(), y.copy()
     model = _RecordingModel(X.shape[1] - 1, logits.shape[1], 0)

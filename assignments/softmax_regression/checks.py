@@ -3,25 +3,35 @@
 import numpy as np
 
 from grader.checks import CheckFailure, CheckSet
-from grader.compare import Tolerance, as_numeric, assert_calls_keep_inputs, assert_close, compare_call, fit_result
+from grader.compare import (Tolerance, as_numeric, assert_calls_keep_inputs, assert_close, compare_call,
+                            compare_defaults, fit_result)
 from grader.gradcheck import assert_own_gradient
 from grader.wire import rng as child_rng
 
 checks = CheckSet()
 
 # Distinct dimensions (m = 2 would hide a missing 1/m, square shapes a transpose),
-# plus one sample, one feature, and two classes.
+# plus one sample, one feature, two classes, and the last class absent from the labels
+# (so that every draw catches a one_hot sized from the labels instead of n_classes).
 SHAPES = {"m=7, n=5, K=4": (7, 5, 4), "m=1, n=5, K=4": (1, 5, 4), "m=7, n=1, K=4": (7, 1, 4),
-          "m=7, n=5, K=2": (7, 5, 2)}
+          "m=7, n=5, K=2": (7, 5, 2), "m=7, n=5, K=4, class 3 absent": (7, 5, 4)}
 
 
-def classification_data(rng, m, n, K):
-    """Features of unequal spread and non-zero mean, moderate logits, labels covering the classes."""
+def classification_data(rng, m, n, K, present=None):
+    """Features of unequal spread and non-zero mean, moderate logits, labels covering the first
+    ``present`` classes (all K by default) where there are enough rows."""
+    present = K if present is None else present
     X = rng.normal(size=(m, n)) * rng.uniform(0.5, 2.0, size=n) + rng.normal(size=n)
     X_b = np.hstack([np.ones((m, 1)), X])
     Theta = 0.6 * rng.normal(size=(n + 1, K))
-    y = rng.permutation(np.arange(m) % K) if m >= K else rng.integers(K, size=m)
+    y = rng.permutation(np.arange(m) % present) if m >= present else rng.integers(present, size=m)
     return {"X_b": X_b, "y": y.astype(np.int64), "Theta": Theta, "K": K, "Z": X_b @ Theta}
+
+
+def shape_case(ctx, label):
+    """The inputs of the SHAPES case ``label``."""
+    m, n, K = SHAPES[label]
+    return ctx.case(label, lambda rng: classification_data(rng, m, n, K, K - 1 if "absent" in label else K))
 
 
 def extreme_logits(rng):
@@ -47,8 +57,8 @@ def fit_tolerance(ctx):
 
 
 def _each_shape(ctx, function, arguments):
-    for label, (m, n, K) in SHAPES.items():
-        data = ctx.case(label, lambda rng: classification_data(rng, m, n, K))
+    for label in SHAPES:
+        data = shape_case(ctx, label)
         compare_call(ctx, function, [data[a] for a in arguments], key=label,
                      what=f"{function}({', '.join(arguments)}) with {label}")
 
@@ -57,8 +67,11 @@ def _each_shape(ctx, function, arguments):
 def one_hot(ctx):
     """one_hot has a 1 in column y[i] of row i"""
     for label, (m, n, K) in SHAPES.items():
-        data = ctx.case(label, lambda rng: classification_data(rng, m, n, K))
-        compare_call(ctx, "one_hot", [data["y"], K], key=label, what=f"one_hot(y, n_classes={K}) with m={m}")
+        data = shape_case(ctx, label)
+        Y = compare_call(ctx, "one_hot", [data["y"], K], key=label, what=f"one_hot(y, n_classes={K}) with {label}")
+        if np.asarray(Y).dtype.kind != "f":
+            raise CheckFailure(f"one_hot(y, n_classes={K}) with {label}: returned {np.asarray(Y).dtype} values; "
+                               "the contract asks for floats (np.zeros((m, K)) is float64)")
 
 
 @checks.check("softmax", tags=["softmax"])
@@ -100,8 +113,8 @@ def softmax_gradient(ctx):
 @checks.check("softmax_gradient_numerical", tags=["softmax_gradient", "softmax_loss"])
 def softmax_gradient_numerical(ctx):
     """softmax_gradient is the derivative of your own softmax_loss"""
-    for label, (m, n, K) in SHAPES.items():
-        data = ctx.case(label, lambda rng: classification_data(rng, m, n, K))
+    for label in SHAPES:
+        data = shape_case(ctx, label)
         assert_own_gradient(ctx.student, "softmax_loss", "softmax_gradient",
                             [data["X_b"], data["y"], data["Theta"]], wrt=2, what=label,
                             eps=(ctx.spec["gradient_eps"], ctx.spec["gradient_eps_float32"]),
@@ -111,8 +124,8 @@ def softmax_gradient_numerical(ctx):
 @checks.check("predict", tags=["predict"])
 def predict(ctx):
     """predict is the most probable class of each row, as ints"""
-    for label, (m, n, K) in SHAPES.items():
-        data = ctx.case(label, lambda rng: classification_data(rng, m, n, K))
+    for label in SHAPES:
+        data = shape_case(ctx, label)
         labels = compare_call(ctx, "predict", [data["X_b"], data["Theta"]], key=label,
                               what=f"predict(X_b, Theta) with {label}")
         if np.asarray(labels).dtype.kind not in "iu":
@@ -124,23 +137,30 @@ def predict(ctx):
 def fit_full_batch(ctx):
     """fit with full batches follows the reference's path"""
     data = ctx.case("data", lambda rng: classification_data(rng, 7, 5, 4))
-    for key, options in {"learning_rate=0.3, n_epochs=25": (0.3, 25), "default arguments": ()}.items():
-        compare_call(ctx, "fit", [data["X_b"], data["y"], 4, *options], key=key, parts=("Theta", "loss_history"),
+    absent = ctx.case("class 3 absent", lambda rng: classification_data(rng, 7, 5, 4, 3))
+    for key, case, options in (("learning_rate=0.3, n_epochs=25", data, (0.3, 25)), ("default arguments", data, ()),
+                               ("class 3 absent", absent, (0.3, 25))):
+        shown = "learning_rate=0.3, n_epochs=25" if options else "default arguments"
+        compare_call(ctx, "fit", [case["X_b"], case["y"], 4, *options], key=key, parts=("Theta", "loss_history"),
                      tol=fit_tolerance(ctx),
-                     what=f"fit(X_b, y, n_classes=4{', ' if options else ''}{key}) with m=7, n=5")
+                     what=f"fit(X_b, y, n_classes=4{', ' if options else ''}{shown}) with m=7, n=5"
+                          + (", labels 0..2 only: Theta still has n_classes = 4 columns" if case is absent else ""))
+    compare_defaults(ctx, ["fit"])
 
 
 @checks.check("fit_mini_batch", tags=["fit"])
 def fit_mini_batch(ctx):
     """fit with mini-batches follows the reference's path, given the same rng"""
     data = ctx.case("data", lambda rng: {**classification_data(rng, 23, 3, 4), "seed": int(rng.integers(2**31))})
-    compare_call(ctx, "fit", [data["X_b"], data["y"], 4, 0.2, 12, 5, child_rng(data["seed"])], key="path",
-                 parts=("Theta", "loss_history"), tol=fit_tolerance(ctx),
-                 what="fit(X_b, y, n_classes=4, learning_rate=0.2, n_epochs=12, batch_size=5, rng) with m=23, "
-                      "n=3 (one rng.permutation(m) per epoch, consecutive slices of it)")
+    for key, rng in {"path": [child_rng(data["seed"])], "rng=None": []}.items():
+        compare_call(ctx, "fit", [data["X_b"], data["y"], 4, 0.2, 12, 5, *rng], key=key,
+                     parts=("Theta", "loss_history"), tol=fit_tolerance(ctx),
+                     what=f"fit(X_b, y, n_classes=4, learning_rate=0.2, n_epochs=12, batch_size=5{', rng' if rng else ''})"
+                          " with m=23, n=3 (one rng.permutation(m) per epoch, consecutive slices of it"
+                          + (")" if rng else "; rng=None means np.random.default_rng(0))"))
 
 
-@checks.check("training_run", tags=["fit"])
+@checks.check("training_run", tags=["fit"], per_student=False)
 def training_run(ctx):
     """fit learns three overlapping classes: held-out accuracy at least the spec's threshold"""
     seed = ctx.case("seed", lambda rng: {"seed": int(rng.integers(2**31))})["seed"]
