@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from assignments.convolution import checks, probes
-from grader.catalog import get_assignment
-from grader.submission import load_source
+from grader.checking.catalog import get_assignment
+from grader.checking.submission import load_source
 
 
 def load(path):

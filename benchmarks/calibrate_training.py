@@ -18,7 +18,7 @@ import importlib
 
 import numpy as np
 
-from grader.catalog import get_assignment
+from grader.checking.catalog import get_assignment
 
 DEFAULT = ["logistic_regression", "softmax_regression"]
 

@@ -6,7 +6,7 @@ Prints medians over N runs, interleaved so that both sides see the same machine:
 - ``apply`` alone, in forks of a process that has imported the grader's child
   side (as a zygote's fork does): every layer, then the same fork doing nothing;
 - a sandbox's child start to its first answer, plain (``python -I -m
-  grader.child``) and forked from a zygote, confined and with ``GRADE_LANDLOCK=0``
+  grader.sandbox.child``) and forked from a zygote, confined and with ``GRADE_LANDLOCK=0``
   (no Landlock; the other layers stay);
 - the whole `grade submit` command on the reference, both ways, as a ratio.
 """
@@ -21,10 +21,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from grader import confinement, zygote
-from grader.catalog import get_assignment
-from grader.sandbox import Limits, Sandbox
-from grader.submission import load_source
+from grader.sandbox import confinement, zygote
+from grader.checking.catalog import get_assignment
+from grader.sandbox.parent import Limits, Sandbox
+from grader.checking.submission import load_source
 
 
 def fork_seconds(work):
@@ -47,7 +47,7 @@ def fork_seconds(work):
 def child_start(source, landlock, zygote_on):
     """Seconds from a sandbox's start to its child's first answer."""
     os.environ["GRADE_LANDLOCK"] = "1" if landlock else "0"
-    from grader import sandbox
+    from grader.sandbox import parent as sandbox
     sandbox.launcher = zygote.popen if zygote_on else subprocess.Popen
     with Sandbox(source, Limits()) as box:
         started = time.perf_counter()

@@ -20,8 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from grader.catalog import get_assignment
-from grader.grading import grade_file
+from grader.checking.catalog import get_assignment
+from grader.checking.grading import grade_file
 
 SUBMISSIONS = Path(__file__).resolve().parent.parent / "tests" / "submissions" / "convolution"
 

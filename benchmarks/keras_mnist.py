@@ -41,7 +41,7 @@ import importlib.util, json, resource, sys, time
 spec = json.loads(sys.argv[1])
 sys.path.insert(0, spec["root"])
 from assignments.keras_mnist import trainer
-from grader import mnist as data
+from grader.checking import mnist as data
 if spec["kind"] == "subset":
     d = data.read_idx_folder(spec["path"])
 else:
@@ -91,7 +91,7 @@ def time_submit(kind: str, path: str) -> None:
     import numpy as np
 
     sys.path.insert(0, str(ROOT))
-    from grader import mnist as data
+    from grader.checking import mnist as data
 
     with tempfile.TemporaryDirectory() as tmp:
         if kind == "split":

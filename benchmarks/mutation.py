@@ -149,7 +149,7 @@ def load_equivalent():
 
 def _start_worker():
     os.environ.pop("GRADE_SECRET", None)  # the practice secret: the same figures on every machine
-    from grader import zygote
+    from grader.sandbox import zygote
     zygote.install()
 
 

@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from assignments.neural_network import cases
-from grader.catalog import get_assignment
-from grader.sandbox import Sandbox
-from grader.submission import load_source
+from grader.checking.catalog import get_assignment
+from grader.sandbox.parent import Sandbox
+from grader.checking.submission import load_source
 
 PROBES = "assignments.neural_network.probes"
 

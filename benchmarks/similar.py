@@ -33,7 +33,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 import disguise  # noqa: E402  (tests/disguise.py)
 from similar_cases import ASSIGNMENTS, ORIGINAL, code, independent, reference, write  # noqa: E402
 
-from grader.fingerprints import fingerprint_text, stub_fingerprint  # noqa: E402
+from grader.classroom.fingerprints import fingerprint_text, stub_fingerprint  # noqa: E402
 from grader.verbs.similar import THRESHOLD  # noqa: E402
 
 

@@ -16,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from grader.catalog import get_assignment
-from grader.grading import grade_file
+from grader.checking.catalog import get_assignment
+from grader.checking.grading import grade_file
 
 
 def main():

@@ -1,18 +1,18 @@
 """grade: an auto-grader for a course from gradient descent to deep networks.
 
 Names are re-exported lazily, so that the sandboxed child, which imports
-``grader.wire``, does not pay for the CLI's imports.
+``grader.sandbox.wire``, does not pay for the CLI's imports.
 """
 
 _EXPORTS = {
     "GradeError": "grader.errors",
-    "Check": "grader.checks",
-    "CheckSet": "grader.checks",
-    "CheckFailure": "grader.checks",
-    "CheckResult": "grader.report",
-    "Report": "grader.report",
-    "Sandbox": "grader.sandbox",
-    "grade_file": "grader.grading",
+    "Check": "grader.checking.checks",
+    "CheckSet": "grader.checking.checks",
+    "CheckFailure": "grader.checking.checks",
+    "CheckResult": "grader.reporting.report",
+    "Report": "grader.reporting.report",
+    "Sandbox": "grader.sandbox.parent",
+    "grade_file": "grader.checking.grading",
 }
 
 __all__ = sorted(_EXPORTS)

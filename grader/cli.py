@@ -5,9 +5,9 @@ import traceback
 
 import click
 
-from .errors import GradeError
-from .seeds import DEFAULT_STUDENT
-from .version import DISTRIBUTION
+from grader.errors import GradeError
+from grader.checking.seeds import DEFAULT_STUDENT
+from grader.version import DISTRIBUTION
 
 
 class _UserError(click.ClickException):
@@ -98,7 +98,7 @@ def _progress(event):
 @click.pass_obj
 def check_command(obj, file, assignment, json_path, html_path, data):
     """Run the public checks on FILE (a .py or .ipynb): a self-check."""
-    from .verbs.grade_one import check
+    from grader.verbs.grade_one import check
     _finish(check(file=file, assignment=assignment, json_path=json_path, verbose=obj["verbose"],
                   html_path=html_path, options=_options(data), on_event=_progress))
 
@@ -119,7 +119,7 @@ def check_command(obj, file, assignment, json_path, html_path, data):
 def submit_command(obj, file, assignment, student, json_path, html_path, submitted_at, gradebook, data,
                    require_confinement):
     """Grade FILE with public and hidden checks: the official grade."""
-    from .verbs.grade_one import submit
+    from grader.verbs.grade_one import submit
     report = submit(file=file, assignment=assignment, student=student, json_path=json_path,
                     verbose=obj["verbose"], submitted_at=submitted_at, html_path=html_path,
                     gradebook=gradebook, options=_options(data), on_event=_progress,
@@ -148,7 +148,7 @@ def batch_command(directory, assignment, workers, scheduler, gradebook, out, reg
     resume. Exit status: 0 every submission graded, 1 some failed to grade or an entry of DIR
     is not a submission (both listed), 2 the batch could not run.
     """
-    from .verbs.batch import batch
+    from grader.verbs.batch import batch
     summary = batch(directory=directory, assignment=assignment, workers=workers, scheduler=scheduler,
                     gradebook=gradebook, out=out, regrade=regrade, progress=not quiet, options=_options(data),
                     require_confinement=require_confinement)
@@ -175,7 +175,7 @@ def batch_command(directory, assignment, workers, scheduler, gradebook, out, reg
               "assignment's title, or the roster's column of that title).")
 def export_command(gradebook, format_, out, assignment, roster, id_column, column):
     """Export the grades that count (each student's latest file) from the gradebook."""
-    from .verbs.export import export
+    from grader.verbs.export import export
     left_out = []
 
     def warn(line):
@@ -208,7 +208,7 @@ def similar_command(directory, gradebook, assignment, out, json_path, top, thres
     Exit status: 0 no pair at or above the threshold and every submission compared,
     1 otherwise, 2 it could not run.
     """
-    from .verbs.similar import THRESHOLD, similar
+    from grader.verbs.similar import THRESHOLD, similar
     report = similar(directory=directory, gradebook=gradebook, assignment=assignment, out=out,
                      json_path=json_path, top=top, threshold=THRESHOLD if threshold is None else threshold)
     click.echo(report.render(top=top))
@@ -218,7 +218,7 @@ def similar_command(directory, gradebook, assignment, out, json_path, top, thres
 @main.command("list")
 def list_command():
     """List the assignments: number, title, points, whether the reference is installed."""
-    from .verbs.listing import list_assignments, render
+    from grader.verbs.listing import list_assignments, render
     click.echo(render(list_assignments()))
 
 
@@ -229,7 +229,7 @@ def list_command():
 @click.option("--force", is_flag=True, help="Overwrite the file if it exists.")
 def start_command(name, directory, notebook, force):
     """Write assignment NAME's stub to DIRECTORY (default: here), ready to fill in."""
-    from .verbs.start import start
+    from grader.verbs.start import start
     path = start(name=name, directory=directory, notebook=notebook, force=force)
     click.echo(f"Wrote {path}. Fill in the functions, then check your work with: grade check {path.name}")
 
@@ -243,7 +243,7 @@ def start_command(name, directory, notebook, force):
               "(default: setup.sh downloads it with Keras).")
 def autograder_command(name, out, practice, data):
     """Write Gradescope's autograder zip for assignment NAME: setup.sh, run_autograder, the grader."""
-    from .verbs.autograder import autograder
+    from grader.verbs.autograder import autograder
     click.echo(autograder(name=name, out=out, practice=practice, data=data).describe())
 
 
@@ -251,7 +251,7 @@ def autograder_command(name, out, practice, data):
 @click.argument("out", type=click.Path(path_type=str))
 def release_command(out):
     """Write the student bundle to OUT: no reference, no hidden expected data, no secret."""
-    from .verbs.release import release
+    from grader.verbs.release import release
     bundle = release(out=out)
     click.echo(f"Wrote the student bundle to {bundle.path}: {len(bundle.files)} files, "
                f"assignments {', '.join(bundle.assignments)}; checked: no reference code, "
@@ -262,7 +262,7 @@ def release_command(out):
 @click.option("--title", help="Its title (default: the name in words).")
 def new_command(name, number, title):
     """Scaffold assignment NAME: statement, stub, spec, checks, fixtures, reference and tests that pass."""
-    from .verbs.new import new
+    from grader.verbs.new import new
     scaffold = new(name=name, number=number, title=title)
     click.echo(f"Wrote assignment {scaffold.number:02d} {scaffold.name} in {scaffold.project}:\n"
                + "\n".join(f"  {path}" for path in scaffold.files)
@@ -277,7 +277,7 @@ def lint_command(name, static):
 
     Exit status: 0 they agree, 1 something disagrees (listed), 2 NAME is unknown.
     """
-    from .verbs.lint import lint
+    from grader.verbs.lint import lint
     report = lint(name=name, run=not static)
     click.echo(report.render())
     sys.exit(0 if report.passed else 1)

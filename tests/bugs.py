@@ -10,9 +10,9 @@ variants, or ``name.public`` / ``name.hidden`` for one of them).
 import tomllib
 from pathlib import Path
 
-from grader.catalog import get_assignment
-from grader.grading import grade_file
-from grader.submission import Source
+from grader.checking.catalog import get_assignment
+from grader.checking.grading import grade_file
+from grader.checking.submission import Source
 
 SUBMISSIONS = Path(__file__).parent / "submissions"
 

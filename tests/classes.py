@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from grader.cli import main
-from grader.report import CheckResult, Report
+from grader.reporting.report import CheckResult, Report
 
 from bugs import bug_text
 from conftest import SUBMISSIONS

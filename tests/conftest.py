@@ -34,9 +34,9 @@ def link_third_party(deps, site):
 def failed_checks(path, assignment, hidden=False):
     """``{check name: message}`` of the checks ``path`` (a file, or a ``Source`` such as a bug's from
     ``bugs.bug_source``) fails, public or hidden ones."""
-    from grader.catalog import get_assignment
-    from grader.grading import grade_file, grade_source
-    from grader.submission import Source
+    from grader.checking.catalog import get_assignment
+    from grader.checking.grading import grade_file, grade_source
+    from grader.checking.submission import Source
     if isinstance(path, Source):
         known = get_assignment(assignment)
         report = grade_source(path, known, hidden=hidden, reference=known.reference() if hidden else None)

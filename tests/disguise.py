@@ -1,7 +1,7 @@
 """Disguised copies of a submission, made the ways a copier would, for the tests of `grade similar`.
 
 Each works on the text with ``ast`` positions and ``tokenize``, not with the
-grader's own normaliser (``grader.fingerprints``), so that the tests do not
+grader's own normaliser (``grader.classroom.fingerprints``), so that the tests do not
 grade that code by itself:
 
 - ``rename``: parameters and local variables of each function (those of the

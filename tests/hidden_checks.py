@@ -8,12 +8,12 @@ import re
 
 import numpy as np
 
-from grader.catalog import get_assignment
-from grader.checks import Context
-from grader.grading import run_check
-from grader.sandbox import Sandbox
-from grader.seeds import DEFAULT_STUDENT, course_secret
-from grader.submission import Source, load_source
+from grader.checking.catalog import get_assignment
+from grader.checking.checks import Context
+from grader.checking.grading import run_check
+from grader.sandbox.parent import Sandbox
+from grader.checking.seeds import DEFAULT_STUDENT, course_secret
+from grader.checking.submission import Source, load_source
 
 # "expected 0.25", "expected -3": a number right after "expected" (shapes and bounds say more words).
 SHOWS_EXPECTED_NUMBER = re.compile(r"expected -?\d")

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from grader.submission import load_source
+from grader.checking.submission import load_source
 
 from conftest import SUBMISSIONS, variants
 

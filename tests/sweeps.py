@@ -12,10 +12,10 @@ every student, so a bug's total over students is fixed by the checks it reaches.
 import ast
 import functools
 
-from grader.checks import Context
-from grader.grading import run_check
-from grader.sandbox import Sandbox
-from grader.seeds import DEFAULT_STUDENT, course_secret
+from grader.checking.checks import Context
+from grader.checking.grading import run_check
+from grader.sandbox.parent import Sandbox
+from grader.checking.seeds import DEFAULT_STUDENT, course_secret
 
 STUDENTS = tuple(f"student{i:02d}" for i in range(20))
 

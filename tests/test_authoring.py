@@ -101,7 +101,7 @@ def test_the_guide_has_ten_steps_from_scaffold_to_mutants():
     assert [t.split(".")[0] for t in titles] == [str(n) for n in range(1, 11)]
     commands = [item[1] for _, items in guide_steps() for item in items if item[0] == "run"]
     assert commands[0].startswith(f"grade new {NAME}")
-    assert f"grade lint {NAME}" in commands and f"python -m grader.fixtures {NAME}" in commands
+    assert f"grade lint {NAME}" in commands and f"python -m grader.checking.fixtures {NAME}" in commands
     assert commands[-2:] == [f"grade submit reference/{NAME}.py --assignment {NAME}",
                              f"grade submit assignments/{NAME}/stub.py --assignment {NAME}"]
 
@@ -166,7 +166,7 @@ def test_lint_finds_stale_fixtures_a_failing_reference_and_a_stub_that_scores(co
                                              "    return x.copy()"))
     done = run(copy, f"grade lint {name}")
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "fixtures/public.json: " in done.stdout and f"run: python -m grader.fixtures {name}" in done.stdout
+    assert "fixtures/public.json: " in done.stdout and f"run: python -m grader.checking.fixtures {name}" in done.stdout
     assert "scores 1 on the public check 'inputs_unchanged'" in done.stdout
     assert "fails the public check 'scale' for another reason than 'not implemented yet'" in done.stdout
 

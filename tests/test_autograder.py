@@ -1,6 +1,6 @@
 """`grade autograder`: the zip, and Gradescope's container simulated in a temporary root.
 
-The quick tests check the zip and run the grader's side (``grader.gradescope``)
+The quick tests check the zip and run the grader's side (``grader.classroom.gradescope``)
 in this process. The slow ones do what Gradescope does: unzip into
 ``ROOT/source``, copy ``run_autograder`` to ``ROOT``, run ``setup.sh`` as root
 (into a fresh virtual environment that borrows this one's third-party packages,
@@ -23,9 +23,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from grader import catalog, confinement, gradescope
+from grader.checking import catalog
+from grader.sandbox import confinement
+from grader.classroom import gradescope
 from grader.cli import main
-from grader.gradescope import NotGraded, pick, student_of
+from grader.classroom.gradescope import NotGraded, pick, student_of
 
 from conftest import SUBMISSIONS, link_third_party
 
@@ -110,7 +112,7 @@ def test_the_zip_has_the_scripts_at_its_root_and_only_this_assignment(tmp_path):
     assert {n.split("/")[2] for n in names if n.startswith("grade/assignments/")} == {"__init__.py", NAME}
     assert sorted(n for n in names if n.startswith("grade/reference/")) == [
         "grade/reference/__init__.py", f"grade/reference/{NAME}.py"]
-    assert "grade/pyproject.toml" in names and "grade/grader/gradescope.py" in names
+    assert "grade/pyproject.toml" in names and "grade/grader/classroom/gradescope.py" in names
     assert not any("__pycache__" in n for n in names)
     assert 'EXTRAS=""' in setup and 'FETCH_MNIST="0"' in setup  # numpy only: no TensorFlow
     assert "@" not in "".join(line for line in setup.splitlines() if line.startswith(("ASSIGNMENT", "EXTRAS")))

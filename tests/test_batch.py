@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.batch import Outcome, Task, grade_task, kill_descendants, scan
-from grader.gradebook import Gradebook, file_sha256, grader_version
+from grader.classroom.batch import Outcome, Task, grade_task, kill_descendants, scan
+from grader.classroom.gradebook import Gradebook, file_sha256, grader_version
 
 from classes import (BUGGY, BUGGY_FIT, CORRECT, CORRECT_NOTEBOOK, GRADE, HOSTILE, NAME, cli, make_class, runs,
                      zombie)
@@ -252,7 +252,7 @@ def test_bad_arguments_exit_2(tmp_path, args, message):
 
 
 def test_the_batch_imports_dask_only_for_a_cluster():
-    code = ("import sys, grader.cli, grader.verbs.batch, grader.batch; "
+    code = ("import sys, grader.cli, grader.verbs.batch, grader.classroom.batch; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
@@ -309,7 +309,7 @@ while True:
 
 def _tree(root):
     """Pids below ``root`` and the sandbox marks they carry."""
-    from grader.reaper import descendants as _descendants
+    from grader.sandbox.reaper import descendants as _descendants
     pids = _descendants(root)
     marks = set()
     for pid in pids:

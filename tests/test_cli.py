@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.catalog import get_assignment
+from grader.checking.catalog import get_assignment
 
 from bugs import write_bug
 
@@ -42,8 +42,8 @@ def test_grading_twice_gives_the_same_json_apart_from_times(grade_cli, reference
 
 
 def test_hidden_inputs_differ_per_student_and_are_reproducible():
-    from grader.checks import Context
-    from grader.seeds import course_secret
+    from grader.checking.checks import Context
+    from grader.checking.seeds import course_secret
     check = get_assignment("linear_regression").checks[1]
     draw = lambda student: Context(check, student=None, spec=None, mode="hidden",  # noqa: E731
                                    seed_parts=(course_secret(), "linear_regression", student)).rng.random()
@@ -119,7 +119,7 @@ def test_check_on_a_numpy_assignment_never_imports_tensorflow(reference_copy):
 
 def test_internal_errors_are_one_line_without_verbose(monkeypatch, reference_copy):
     from click.testing import CliRunner
-    from grader import grading
+    from grader.checking import grading
     from grader.cli import main
 
     def broken(*args, **kwargs):

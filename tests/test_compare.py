@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from grader.checks import CheckFailure
-from grader.compare import Tolerance, assert_close, assert_solves, assert_unchanged
-from grader.gradcheck import (assert_directional, assert_gradient, central_difference,
+from grader.checking.checks import CheckFailure
+from grader.checking.compare import Tolerance, assert_close, assert_solves, assert_unchanged
+from grader.checking.gradcheck import (assert_directional, assert_gradient, central_difference,
                               relative_error)
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import confinement
+from grader.sandbox import confinement
 
 from conftest import SUBMISSIONS
 
@@ -428,7 +428,7 @@ def in_fork(work):
 
 
 def test_a_landlock_ruleset_grants_what_it_allows_and_nothing_else(tmp_path):
-    from grader import landlock
+    from grader.sandbox import landlock
     (tmp_path / "granted").mkdir()
     (tmp_path / "granted" / "file").write_text("yes")
     (tmp_path / "other").write_text("no")
@@ -492,10 +492,10 @@ def test_others_may_read_follows_every_folder_on_the_way(tmp_path):
 def test_a_spec_can_require_confinement(monkeypatch):
     from dataclasses import replace
 
-    from grader import catalog
+    from grader.checking import catalog
     from grader.errors import GradeError
-    from grader.grading import grade_source
-    from grader.submission import load_source
+    from grader.checking.grading import grade_source
+    from grader.checking.submission import load_source
     monkeypatch.setenv("GRADE_LANDLOCK", "0")
     if not confinement.missing():
         pytest.skip("as root, this machine would run submissions as nobody instead")

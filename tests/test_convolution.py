@@ -14,15 +14,15 @@ import numpy as np
 import pytest
 
 from assignments.convolution import cases, checks, make_data, probes
-from grader.mnist import read_idx_folder
+from grader.checking.mnist import read_idx_folder
 from bugs import apply_bug, check_names, grade_bug, load_bugs, reference_text
-from grader import stats
-from grader.catalog import get_assignment
-from grader.checks import Context
-from grader.grading import run_check
-from grader.sandbox import Module, Sandbox
-from grader.seeds import DEFAULT_STUDENT, course_secret
-from grader.submission import load_source
+from grader.checking import stats
+from grader.checking.catalog import get_assignment
+from grader.checking.checks import Context
+from grader.checking.grading import run_check
+from grader.sandbox.parent import Module, Sandbox
+from grader.checking.seeds import DEFAULT_STUDENT, course_secret
+from grader.checking.submission import load_source
 from grader.verbs.lint import lint
 from hidden_checks import SHOWS_EXPECTED_NUMBER, numbers_given_away, run_hidden_check
 
@@ -235,7 +235,7 @@ STUDENTS = ["ada", "grace", "edsger", "barbara", "donald"]
                                      *(p.name for p in (HERE / "submissions" / NAME / "correct").iterdir()
                                        if p.stem != "loops")])
 def test_the_same_code_earns_the_same_points_for_every_student(variant, tmp_path):
-    from grader.grading import grade_file
+    from grader.checking.grading import grade_file
     if variant.endswith((".py", ".ipynb")):
         path = HERE / "submissions" / NAME / "correct" / variant
     else:
@@ -247,6 +247,6 @@ def test_the_same_code_earns_the_same_points_for_every_student(variant, tmp_path
 
 @pytest.mark.slow
 def test_a_conv2d_looping_over_every_output_number_still_finishes_within_its_budget():
-    from grader.grading import grade_file
+    from grader.checking.grading import grade_file
     report = grade_file(HERE / "submissions" / NAME / "slow" / "naive_loops.py", assignment=NAME, hidden=True)
     assert report.score == report.max_score, [r.message for r in report.results if not r.passed]

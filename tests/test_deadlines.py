@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from grader import catalog
+from grader.checking import catalog
 from grader.cli import main
-from grader.deadlines import Deadline, Lateness, duration, parse_deadline, submission_time
+from grader.checking.deadlines import Deadline, Lateness, duration, parse_deadline, submission_time
 from grader.errors import GradeError
-from grader.report import CheckResult, Report
-from grader.spec import load_spec
+from grader.reporting.report import CheckResult, Report
+from grader.checking.spec import load_spec
 
 NAME = "linear_regression"
 UTC = dt.timezone.utc
@@ -187,7 +187,7 @@ def test_lateness_is_plain_data():
 
 
 def test_batch_applies_the_deadline_from_the_file_time(with_deadline, tmp_path):
-    from grader.batch import grade_task, scan
+    from grader.classroom.batch import grade_task, scan
     folder = tmp_path / "class" / "alice"
     folder.mkdir(parents=True)
     shutil.copy(REFERENCE, folder / f"{NAME}.py")

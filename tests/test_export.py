@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from grader.feedback import render_markdown
-from grader.gradebook import FileSubmission, Gradebook, file_sha256
+from grader.reporting.feedback import render_markdown
+from grader.classroom.gradebook import FileSubmission, Gradebook, file_sha256
 
 from classes import cli, report
 

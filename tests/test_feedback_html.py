@@ -13,10 +13,10 @@ import pytest
 from click.testing import CliRunner
 
 from grader.cli import main
-from grader.deadlines import Deadline
-from grader.feedback_html import PLOT_NOTE, render_html
-from grader.grading import grade_file
-from grader.report import CheckResult, Report
+from grader.checking.deadlines import Deadline
+from grader.reporting.feedback_html import PLOT_NOTE, render_html
+from grader.checking.grading import grade_file
+from grader.reporting.report import CheckResult, Report
 
 from bugs import bug_text, write_bug
 from browser import PNG, needs_chromium, screenshot
@@ -146,7 +146,7 @@ def test_batch_out_writes_the_page_beside_the_markdown(tmp_path):
 
 
 def test_a_submission_that_failed_to_grade_gets_a_page_too():
-    from grader.gradebook import Graded
+    from grader.classroom.gradebook import Graded
     graded = Graded(student="bob", assignment=NAME, submission_id=1, sha256="0" * 64, filename="<b>.py",
                     path="x", submitted_at="2026-12-01T00:00:00+00:00", status="failed",
                     error="cannot tell the assignment <here>")

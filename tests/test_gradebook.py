@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from grader import catalog
-from grader.gradebook import SCHEMA_VERSION, FileSubmission, Gradebook, file_sha256, grader_version, package_version
+from grader.checking import catalog
+from grader.classroom.gradebook import SCHEMA_VERSION, FileSubmission, Gradebook, file_sha256, grader_version, package_version
 
 from classes import BUGGY, CORRECT, NAME, cli, report, runs
 
@@ -93,7 +93,7 @@ def test_a_run_rebuilds_the_same_report(tmp_path):
 
 
 def test_lateness_survives_the_gradebook(tmp_path):
-    from grader.deadlines import Lateness
+    from grader.checking.deadlines import Lateness
     due = dt.datetime(2026, 12, 1, 23, 59, tzinfo=dt.timezone.utc)
     original = report(points=((2, 2), (2, 2)))
     original.lateness = Lateness(due, due + dt.timedelta(hours=30), 0.1, "the file's modification time")

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from assignments.gradient_descent import functions
-from grader import wire
-from grader.gradcheck import central_difference, relative_error
+from grader.sandbox import wire
+from grader.checking.gradcheck import central_difference, relative_error
 
 from bugs import bug_source
 from conftest import SUBMISSIONS, failed_checks

@@ -6,9 +6,9 @@ from dataclasses import replace
 
 import pytest
 
-from grader import catalog
-from grader.grading import grade_source
-from grader.submission import load_source
+from grader.checking import catalog
+from grader.checking.grading import grade_source
+from grader.checking.submission import load_source
 
 from conftest import SUBMISSIONS
 
@@ -41,7 +41,7 @@ def by_tag(report, tag):
 def recognisable_marks(monkeypatch):
     """Sandboxes of these tests carry a known mark, so other graders running beside them don't count."""
     import itertools
-    from grader import sandbox
+    from grader.sandbox import parent as sandbox
     counter = itertools.count()
     monkeypatch.setattr(sandbox.secrets, "token_hex", lambda n: f"hostile{next(counter)}")
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader import mnist as data
-from grader.grading import grade_file
+from grader.checking import mnist as data
+from grader.checking.grading import grade_file
 
 from conftest import HERE, SUBMISSIONS, variants
 
@@ -94,7 +94,7 @@ def test_cli_truncated_data_exits_2_with_a_clear_error(grade_cli, copy_of_small)
 
 
 def test_loading_the_data_never_imports_tensorflow():
-    code = ("import sys; from grader.catalog import get_assignment\n"
+    code = ("import sys; from grader.checking.catalog import get_assignment\n"
             f"get_assignment('keras_mnist').prepare({{'data': {str(SMALL)!r}}})\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from grader.gradebook import Gradebook
+from grader.classroom.gradebook import Gradebook
 
 from classes import cli, report
 from test_export import add

@@ -6,9 +6,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.catalog import Assignment, get_assignment
-from grader.grading import grade_file, grade_source
-from grader.submission import load_source
+from grader.checking.catalog import Assignment, get_assignment
+from grader.checking.grading import grade_file, grade_source
+from grader.checking.submission import load_source
 
 from bugs import bug_source, write_bug
 from conftest import SUBMISSIONS, failed_checks

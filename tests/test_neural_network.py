@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from assignments.neural_network import cases, probes
-from grader import stats
-from grader.catalog import get_assignment
-from grader.gradcheck import block_errors
-from grader.submission import load_source
+from grader.checking import stats
+from grader.checking.catalog import get_assignment
+from grader.checking.gradcheck import block_errors
+from grader.checking.submission import load_source
 
 from bugs import apply_bug
 from sweeps import grade_checks

@@ -18,10 +18,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from grader import catalog, wire
-from grader.checks import Context
+from grader.checking import catalog
+from grader.sandbox import wire
+from grader.checking.checks import Context
 from grader.cli import main
-from grader.grading import grade_file
+from grader.checking.grading import grade_file
 from grader.verbs.release import verify_bundle
 
 from conftest import link_third_party

@@ -2,9 +2,9 @@
 
 import pytest
 
-from grader.catalog import all_assignments
-from grader.checks import Context
-from grader.seeds import course_secret
+from grader.checking.catalog import all_assignments
+from grader.checking.checks import Context
+from grader.checking.seeds import course_secret
 
 
 def _first_draw(name, check, student):

@@ -12,8 +12,8 @@ import json
 
 import pytest
 
-from grader.fingerprints import fingerprint_text, stub_fingerprint
-from grader.gradebook import FileSubmission, Gradebook, file_sha256
+from grader.classroom.fingerprints import fingerprint_text, stub_fingerprint
+from grader.classroom.gradebook import FileSubmission, Gradebook, file_sha256
 from grader.verbs.similar import IDENTICAL, SAME_CODE, THRESHOLD, similar
 
 import disguise

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from grader.similar_html import COLOURS, SHARED, render_similarity_html
+from grader.reporting.similar_html import COLOURS, SHARED, render_similarity_html
 from grader.verbs.similar import similar
 
 import disguise
@@ -20,7 +20,7 @@ def report(tmp_path):
     folder = tmp_path / "class"
     original = ORIGINAL[NAME].read_text()
     write(folder, "amy", original, NAME)
-    from grader.fingerprints import stub_fingerprint
+    from grader.classroom.fingerprints import stub_fingerprint
     from similar_cases import ROOT
     api = stub_fingerprint((ROOT / "assignments" / NAME / "stub.py").read_text()).api
     write(folder, "bo<b>", disguise.disguise_all(original, api, seed=5), NAME, notebook=True)

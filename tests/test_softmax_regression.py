@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from assignments.softmax_regression.checks import extreme_logits
-from grader.catalog import Assignment, get_assignment
-from grader.grading import grade_file, grade_source
-from grader.submission import load_source
+from grader.checking.catalog import Assignment, get_assignment
+from grader.checking.grading import grade_file, grade_source
+from grader.checking.submission import load_source
 
 from bugs import bug_source
 from conftest import SUBMISSIONS, failed_checks

@@ -7,7 +7,7 @@ import string
 
 import pytest
 
-from grader.catalog import all_assignments, get_assignment
+from grader.checking.catalog import all_assignments, get_assignment
 
 NUMPY_ASSIGNMENTS = [a.name for a in all_assignments() if a.name != "keras_mnist"]
 TABLE = "## The contract, clause by clause"

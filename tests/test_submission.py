@@ -4,8 +4,8 @@ import nbformat
 import pytest
 
 from grader.errors import GradeError
-from grader.grading import grade_file
-from grader.submission import find_submission, load_source
+from grader.checking.grading import grade_file
+from grader.checking.submission import find_submission, load_source
 
 from conftest import SUBMISSIONS
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from grader import sandbox, zygote
-from grader.catalog import all_assignments, get_assignment
-from grader.grading import grade_file
-from grader.submission import Source, load_source
+from grader.sandbox import parent as sandbox, zygote
+from grader.checking.catalog import all_assignments, get_assignment
+from grader.checking.grading import grade_file
+from grader.checking.submission import Source, load_source
 
 from bugs import apply_bug, bug_source, load_bugs, reference_text
 from conftest import variants

@@ -5,7 +5,7 @@ import os
 import numpy as np
 import pytest
 
-from grader import wire
+from grader.sandbox import wire
 from grader.verdicts import WireError
 
 

@@ -16,9 +16,9 @@ import nbformat
 import pytest
 from click.testing import CliRunner
 
-from grader import catalog
+from grader.checking import catalog
 from grader.cli import main
-from grader.grading import grade_file
+from grader.checking.grading import grade_file
 from grader.verbs.start import build_notebook
 
 from bugs import bug_text

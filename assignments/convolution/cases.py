@@ -13,7 +13,7 @@ tested on their own with small integers.
 
 import numpy as np
 
-from grader.gradcheck import random_directions
+from grader.checking.gradcheck import random_directions
 
 # key: (X shape (m, H, W, C), Conv2D args (n_in, n_out, kernel_size), kwargs)
 CONV = {

@@ -1,8 +1,8 @@
 """The checks of assignment 06, convolutional layers by hand: Conv2D, MaxPool2D, Flatten.
 
 The submission's layers live in its sandboxed process: each check runs a
-scenario there in one call (``probes``, built on ``grader.layers``) and judges
-the plain data that comes back (``grader.layer_checks``); the expected answers
+scenario there in one call (``probes``, built on ``grader.checking.layers``) and judges
+the plain data that comes back (``grader.checking.layer_checks``); the expected answers
 come from the same scenario run on the reference. Inputs are drawn by ``cases``.
 """
 
@@ -11,11 +11,11 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.mnist import IDX_FILES, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, read_idx
-from grader import stats
-from grader.checks import CheckFailure, CheckSet
-from grader.compare import Tolerance, as_numeric, assert_close, describe
-from grader.layer_checks import (assert_along_directions, assert_like_reference, declare, describe_case, expect,
+from grader.checking.mnist import IDX_FILES, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, read_idx
+from grader.checking import stats
+from grader.checking.checks import CheckFailure, CheckSet
+from grader.checking.compare import Tolerance, as_numeric, assert_close, describe
+from grader.checking.layer_checks import (assert_along_directions, assert_like_reference, declare, describe_case, expect,
                                  gradient_blocks, run)
 
 from . import cases, probes

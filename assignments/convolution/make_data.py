@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.mnist import IDX_FILES, read_idx_folder, write_idx
+from grader.checking.mnist import IDX_FILES, read_idx_folder, write_idx
 
 PER_DIGIT = 100
 

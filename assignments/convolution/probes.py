@@ -1,7 +1,7 @@
 """Scenarios of assignment 06 that run next to the submission, in its process.
 
 The layer passes, directional derivatives, the training loop and the
-predictions are ``grader.layers``'; here is what is particular to this
+predictions are ``grader.checking.layers``'; here is what is particular to this
 assignment: Conv2D's initial parameters, the grader's own layers (a ReLU and a
 fully connected layer) that complete the training network around the
 student's Conv2D, MaxPool2D and Flatten, and inputs left unchanged.
@@ -11,8 +11,8 @@ Only numpy and the standard library are imported here (it runs in the sandbox).
 
 import numpy as np
 
-from grader.layers import Problem, Stack, changed_inputs, make_layer, plain, run_layer, scenario, train
-from grader.layers import layer_directional, predict  # noqa: F401  the checks call them through this module
+from grader.checking.layers import Problem, Stack, changed_inputs, make_layer, plain, run_layer, scenario, train
+from grader.checking.layers import layer_directional, predict  # noqa: F401  the checks call them through this module
 
 
 @scenario
@@ -85,7 +85,7 @@ class Affine:
 @scenario
 def train_network(module, specs, X, y, config):
     """The network of ``specs`` (``{"layer": "ReLU"}`` and ``{"layer": "Affine", "params": ...}`` are the
-    grader's, the rest the submission's) trained by the grader's loop; see ``grader.layers.train``."""
+    grader's, the rest the submission's) trained by the grader's loop; see ``grader.checking.layers.train``."""
     def build(spec):
         if spec["layer"] == "ReLU":
             return ReLU()

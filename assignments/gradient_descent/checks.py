@@ -2,17 +2,17 @@
 
 The submission's functions take Python callables (``f``, ``grad``), which cannot
 cross into its process: the test functions live in ``functions.py`` and travel
-as ``grader.wire.function`` tokens, which the submission's process turns back
+as ``grader.sandbox.wire.function`` tokens, which the submission's process turns back
 into those functions (and ``compare_call`` does the same for the reference).
 """
 
 import numpy as np
 
-from grader.checks import CheckFailure, CheckSet
-from grader import wire
-from grader.compare import (Tolerance, as_numeric, assert_calls_keep_inputs, assert_close, compare_call,
+from grader.checking.checks import CheckFailure, CheckSet
+from grader.sandbox import wire
+from grader.checking.compare import (Tolerance, as_numeric, assert_calls_keep_inputs, assert_close, compare_call,
                             compare_defaults, compare_result)
-from grader.gradcheck import assert_gradient
+from grader.checking.gradcheck import assert_gradient
 
 from . import functions
 

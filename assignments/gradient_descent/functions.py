@@ -1,6 +1,6 @@
 """Test functions of assignment 00 and their analytic gradients, for any dimension d.
 
-The checks pass them to the submission as ``grader.wire.function(MODULE, name)``:
+The checks pass them to the submission as ``grader.sandbox.wire.function(MODULE, name)``:
 the submission's process imports this module and calls them there. Plain NumPy,
 nothing from the reference.
 """

@@ -8,10 +8,10 @@ training run serves every check of a submission.
 
 import numpy as np
 
-from grader.checks import CheckFailure, CheckSet, Partial
+from grader.checking.checks import CheckFailure, CheckSet, Partial
 from grader.errors import GradeError
 
-from grader import mnist as data
+from grader.checking import mnist as data
 
 checks = CheckSet()
 

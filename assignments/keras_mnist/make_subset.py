@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.mnist import IDX_FILES, read_test_idx, write_idx
+from grader.checking.mnist import IDX_FILES, read_test_idx, write_idx
 
 SEED = 0
 N_TRAIN = 200  # per digit

@@ -2,11 +2,11 @@
 
 import numpy as np
 
-from grader.checks import CheckSet
-from grader.compare import (Tolerance, assert_calls_keep_inputs, assert_solves, compare_call, compare_defaults,
+from grader.checking.checks import CheckSet
+from grader.checking.compare import (Tolerance, assert_calls_keep_inputs, assert_solves, compare_call, compare_defaults,
                             compare_result)
-from grader.gradcheck import assert_own_gradient
-from grader.wire import rng as child_rng
+from grader.checking.gradcheck import assert_own_gradient
+from grader.sandbox.wire import rng as child_rng
 
 checks = CheckSet()
 

@@ -2,11 +2,11 @@
 
 import numpy as np
 
-from grader.checks import CheckFailure, CheckSet
-from grader.compare import (Tolerance, as_numeric, assert_calls_keep_inputs, assert_close, compare_call,
+from grader.checking.checks import CheckFailure, CheckSet
+from grader.checking.compare import (Tolerance, as_numeric, assert_calls_keep_inputs, assert_close, compare_call,
                             compare_defaults, fit_result)
-from grader.gradcheck import assert_own_gradient
-from grader.wire import rng as child_rng
+from grader.checking.gradcheck import assert_own_gradient
+from grader.sandbox.wire import rng as child_rng
 
 checks = CheckSet()
 
@@ -72,7 +72,7 @@ def sigmoid_extreme(ctx):
 def sigmoid_no_warning(ctx):
     """sigmoid raises no overflow warning for |z| up to 1e4"""
     z = ctx.case("z", lambda rng: {"z": rng.permutation(EXTREME)})["z"]
-    caught = [w for w in ctx.student.helper("grader.probes:call_warnings", "sigmoid", z, what="sigmoid")
+    caught = [w for w in ctx.student.helper("grader.checking.probes:call_warnings", "sigmoid", z, what="sigmoid")
               if "overflow" in w.lower()]
     if caught:
         raise CheckFailure(f"sigmoid(z) with |z| up to 1e4 warned: {caught[0]} (the contract: no overflow warning; "

@@ -9,7 +9,7 @@ difference would be wrong; hyperparameters are not the defaults.
 
 import numpy as np
 
-from grader.gradcheck import random_directions
+from grader.checking.gradcheck import random_directions
 
 KINK_MARGIN = 1e-2       # |x| of any ReLU or ELU input, per-layer cases
 NETWORK_KINK_MARGIN = 1e-3  # the same inside the whole network (its steps are 1e-5 along unit directions)

@@ -9,9 +9,9 @@ networks, optimisers and training are in ``model_checks``.
 
 import numpy as np
 
-from grader import stats
-from grader.checks import CheckFailure
-from grader.compare import Tolerance, as_numeric, assert_close, compare_defaults, describe, low_precision
+from grader.checking import stats
+from grader.checking.checks import CheckFailure
+from grader.checking.compare import Tolerance, as_numeric, assert_close, compare_defaults, describe, low_precision
 
 from . import cases, probes
 from .judge import (assert_like_own, assert_like_reference, checks, declare, describe_case, expect,

@@ -1,11 +1,11 @@
 """Helpers of assignment 04's checks: its check set, and scenarios of ``probes`` or
-``training_probes`` run on the submission and on the reference (``grader.layer_checks``
+``training_probes`` run on the submission and on the reference (``grader.checking.layer_checks``
 judges what they return).
 """
 
-from grader import layer_checks
-from grader.checks import CheckSet
-from grader.layer_checks import assert_like_own, assert_like_reference, describe_case, gradient_blocks  # noqa: F401
+from grader.checking import layer_checks
+from grader.checking.checks import CheckSet
+from grader.checking.layer_checks import assert_like_own, assert_like_reference, describe_case, gradient_blocks  # noqa: F401
 
 from . import probes, training_probes
 

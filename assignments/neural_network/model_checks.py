@@ -3,10 +3,10 @@ network along random directions, fit, the training runs, and inputs left unchang
 
 import numpy as np
 
-from grader.checks import CheckFailure, Partial
-from grader.compare import Tolerance, as_numeric, assert_close, compare_defaults, describe
-from grader.gradcheck import assert_blocks
-from grader.layer_checks import assert_along_directions
+from grader.checking.checks import CheckFailure, Partial
+from grader.checking.compare import Tolerance, as_numeric, assert_close, compare_defaults, describe
+from grader.checking.gradcheck import assert_blocks
+from grader.checking.layer_checks import assert_along_directions
 
 from . import cases, training_probes
 from .judge import assert_like_reference, checks, declare, expect, run

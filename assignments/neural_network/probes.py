@@ -5,7 +5,7 @@ Each scenario takes a module first (the submission's, or the reference when the
 grader computes the expected answer with the same code) and returns plain
 data: arrays, numbers, lists, dicts; the checks judge it in the grader's
 process. The building blocks (layers from specs, passes, numerical
-derivatives, contract problems as data) are ``grader.layers``.
+derivatives, contract problems as data) are ``grader.checking.layers``.
 
 Only numpy (and the standard library) is imported here: this module is loaded
 inside the sandbox, where the reference is not available.
@@ -13,7 +13,7 @@ inside the sandbox, where the reference is not available.
 
 import numpy as np
 
-from grader.layers import (Problem, central_differences, directional_differences, is_low, layer_grads,
+from grader.checking.layers import (Problem, central_differences, directional_differences, is_low, layer_grads,
                            make_layer, plain, run_layer, scenario)
 
 

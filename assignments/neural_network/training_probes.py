@@ -8,8 +8,8 @@ import time
 
 import numpy as np
 
-from grader.layers import Snapshots, Stack, changed_inputs, make_layer, plain, scenario, train
-from grader.layers import predict, softmax_loss  # noqa: F401  the checks reach them through this module
+from grader.checking.layers import Snapshots, Stack, changed_inputs, make_layer, plain, scenario, train
+from grader.checking.layers import predict, softmax_loss  # noqa: F401  the checks reach them through this module
 
 from .probes import same_arrays
 
@@ -100,7 +100,7 @@ def train_own(module, X, y, config):
 
 @scenario
 def train_layers(module, specs, X, y, config):
-    """A network of the submission's layers trained by the grader's loop (``grader.layers.train``):
+    """A network of the submission's layers trained by the grader's loop (``grader.checking.layers.train``):
     mini-batches, softmax cross-entropy and Adam of its own; a copy after each epoch of ``snapshots``."""
     return train(Stack([make_layer(module, spec) for spec in specs]), X, y, config)
 

@@ -2,11 +2,11 @@
 
 import numpy as np
 
-from grader.checks import CheckFailure, CheckSet
-from grader.compare import (Tolerance, as_numeric, assert_calls_keep_inputs, assert_close, compare_call,
+from grader.checking.checks import CheckFailure, CheckSet
+from grader.checking.compare import (Tolerance, as_numeric, assert_calls_keep_inputs, assert_close, compare_call,
                             compare_defaults, fit_result)
-from grader.gradcheck import assert_own_gradient
-from grader.wire import rng as child_rng
+from grader.checking.gradcheck import assert_own_gradient
+from grader.sandbox.wire import rng as child_rng
 
 checks = CheckSet()
 

@@ -7,7 +7,7 @@ At the zip's root, as Gradescope requires:
   extras``: keras_mnist's TensorFlow), in a virtual environment, and for
   keras_mnist puts MNIST in place (from the zip, or downloaded by Keras then,
   as grading has no network);
-- ``run_autograder``: run for each submission; ``python -m grader.gradescope``;
+- ``run_autograder``: run for each submission; ``python -m grader.classroom.gradescope``;
 - ``autograder.json``: the assignment, where its data lies, the grader's version;
 - ``secret``: the course secret, from ``GRADE_SECRET`` (the practice secret only
   with ``practice``);
@@ -28,14 +28,14 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import catalog
-from ..errors import GradeError
-from ..gradebook import grader_version
-from ..seeds import course_secret, practice_secret
-from ..spec import tomllib
-from .release import PROJECT, _require_source_tree, _skipped
+from grader.checking import catalog
+from grader.errors import GradeError
+from grader.classroom.gradebook import grader_version
+from grader.checking.seeds import course_secret, practice_secret
+from grader.checking.spec import tomllib
+from grader.verbs.release import PROJECT, _require_source_tree, _skipped
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "gradescope_files"
+TEMPLATES = Path(__file__).resolve().parent.parent / "classroom" / "gradescope_files"
 _TIME = (2020, 1, 1, 0, 0, 0)  # every entry's time: the same inputs make the same zip
 _PACKAGE_FILES = ("pyproject.toml", "README.md", "LICENSE", "LICENSE.txt", "LICENSE.md")
 
@@ -123,7 +123,7 @@ def _package_entries(assignment):
 
 def _data_entries(data, entries):
     """Put MNIST (an ``mnist.npz`` or a folder of the four IDX files) in the zip; its path there."""
-    from grader import mnist
+    from grader.checking import mnist
     try:
         found = mnist.read_path(data)  # the whole set is checked before it is shipped
     except mnist.DataError as exc:

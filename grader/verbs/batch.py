@@ -14,12 +14,12 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .. import catalog
-from ..batch import DaskPool, LocalPool, default_workers, scan
-from ..errors import GradeError
-from ..gradebook import DEFAULT_PATH, Gradebook, grader_version
-from ..grading import refuse_unconfined
-from .export import write_student_files
+from grader.checking import catalog
+from grader.classroom.batch import DaskPool, LocalPool, default_workers, scan
+from grader.errors import GradeError
+from grader.classroom.gradebook import DEFAULT_PATH, Gradebook, grader_version
+from grader.checking.grading import refuse_unconfined
+from grader.verbs.export import write_student_files
 
 
 @dataclass
@@ -28,8 +28,8 @@ class BatchSummary:
     graded: int = 0
     skipped: int = 0
     failed: list = field(default_factory=list)          # (task, reason)
-    unused: list = field(default_factory=list)          # grader.batch.Unused
-    current: list = field(default_factory=list)         # grader.gradebook.Graded, this batch's students
+    unused: list = field(default_factory=list)          # grader.classroom.batch.Unused
+    current: list = field(default_factory=list)         # grader.classroom.gradebook.Graded, this batch's students
     other_versions: list = field(default_factory=list)  # (task, version): graded by another version
     seconds: float = 0.0
     record_seconds: float = 0.0                         # time spent committing to the gradebook

@@ -9,12 +9,12 @@ import io
 import json
 from pathlib import Path
 
-from ..errors import GradeError
-from ..feedback import render_markdown
-from ..feedback_html import render_html
-from ..gradebook import DEFAULT_PATH, Gradebook
-from ..report import label
-from .lms import lms_csv
+from grader.errors import GradeError
+from grader.reporting.feedback import render_markdown
+from grader.reporting.feedback_html import render_html
+from grader.classroom.gradebook import DEFAULT_PATH, Gradebook
+from grader.reporting.report import label
+from grader.verbs.lms import lms_csv
 
 FORMATS = ("csv", "gradescope", "markdown", "canvas", "moodle")
 DEFAULT_FOLDER = {"gradescope": "gradescope", "markdown": "feedback"}

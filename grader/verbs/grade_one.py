@@ -6,9 +6,9 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from ..deadlines import submission_time
-from ..grading import grade, resolve
-from ..seeds import DEFAULT_STUDENT
+from grader.checking.deadlines import submission_time
+from grader.checking.grading import grade, resolve
+from grader.checking.seeds import DEFAULT_STUDENT
 
 
 def check(*, file, assignment=None, json_path=None, verbose=False, html_path=None, options=None,
@@ -31,7 +31,7 @@ def submit(*, file, assignment=None, student=DEFAULT_STUDENT, json_path=None, ve
 
     The spec's deadline, if any, is applied from ``submitted_at`` (an ISO
     time), else Gradescope's submission metadata, else the file's
-    modification time (see ``grader.deadlines.submission_time``). Everything is
+    modification time (see ``grader.checking.deadlines.submission_time``). Everything is
     written after the submission's processes are dead (``grade`` returns then).
     """
     request = resolve(file, assignment, student=student, hidden=True, verbose=verbose, options=options,
@@ -43,14 +43,14 @@ def submit(*, file, assignment=None, student=DEFAULT_STUDENT, json_path=None, ve
     _write_json(report, json_path)
     _write_html(report, html_path)
     if gradebook:
-        from ..gradebook import record_file
+        from grader.classroom.gradebook import record_file
         record_file(gradebook, request.path, report, submitted_at=request.submitted_at)
     return report
 
 
 def _write_html(report, html_path):
     if html_path:
-        from ..feedback_html import render_html
+        from grader.reporting.feedback_html import render_html
         path = Path(html_path)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(render_html(report), encoding="utf-8")

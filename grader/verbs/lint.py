@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import catalog
-from ..fixtures import record
-from ..grading import grade_file
+from grader.checking import catalog
+from grader.checking.fixtures import record
+from grader.checking.grading import grade_file
 
 CHECK_KEYS = {"public", "hidden", "budget"}
 
@@ -222,7 +222,7 @@ def graded_findings(assignment, stored, reference):
     if stale:
         found.append(Finding("fixtures/public.json", f"{len(stale)} key(s) differ from what the reference and "
                              f"the checks record now ({', '.join(stale[:3])}{', ...' if len(stale) > 3 else ''}); "
-                             f"run: python -m grader.fixtures {assignment.name}"))
+                             f"run: python -m grader.checking.fixtures {assignment.name}"))
     report = grade_file(reference, assignment=assignment.name, hidden=True)
     found += [Finding("reference", f"fails the {'hidden' if r.hidden else 'public'} check {r.name!r}: "
                                    f"{r.message.splitlines()[0] if r.message else ''}")

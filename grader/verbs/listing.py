@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from .. import catalog
+from grader.checking import catalog
 
 
 @dataclass(frozen=True)
@@ -12,7 +12,7 @@ class Entry:
     title: str
     max_score: float
     has_reference: bool
-    deadline: object = None  # a grader.deadlines.Deadline or None
+    deadline: object = None  # a grader.checking.deadlines.Deadline or None
 
 
 def list_assignments():

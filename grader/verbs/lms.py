@@ -26,8 +26,8 @@ import csv
 import io
 import re
 
-from .. import catalog
-from ..errors import GradeError
+from grader.checking import catalog
+from grader.errors import GradeError
 
 CANVAS_STUDENT_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 DEFAULT_ID_COLUMN = {"canvas": "SIS Login ID", "moodle": "Username"}

@@ -15,9 +15,9 @@ import string
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import catalog
-from ..errors import GradeError
-from ..fixtures import write_fixtures
+from grader.checking import catalog
+from grader.errors import GradeError
+from grader.checking.fixtures import write_fixtures
 
 TEMPLATES = Path(__file__).parent / "scaffold"
 # (template, where it goes in the project); NAME is the assignment's name.

@@ -36,9 +36,9 @@ from pathlib import Path
 
 import grader
 
-from .. import catalog
-from ..errors import GradeError
-from ..seeds import DEFAULT_SECRET
+from grader.checking import catalog
+from grader.errors import GradeError
+from grader.checking.seeds import DEFAULT_SECRET
 
 PROJECT = Path(grader.__file__).resolve().parent.parent
 SKIPPED = ("__pycache__", "*.pyc", "*.pyo", ".*", "*.egg-info")

@@ -1,10 +1,10 @@
 """`grade similar`: every pair of one assignment's submissions, ranked by how alike their code is.
 
 Submissions come from a class folder, found as `grade batch` finds them
-(``grader.batch.scan``), or from a gradebook (each student's file that
+(``grader.classroom.batch.scan``), or from a gradebook (each student's file that
 counts, read where the batch found it). Each is read as the grader reads it
-(``grader.submission``: a notebook's code cells in order) and fingerprinted
-with the stub's code removed (``grader.fingerprints``). A pair's score is the
+(``grader.checking.submission``: a notebook's code cells in order) and fingerprinted
+with the stub's code removed (``grader.classroom.fingerprints``). A pair's score is the
 share of the two submissions' fingerprints they have in common (Dice:
 2 |A & B| / (|A| + |B|)), from 0 to 1. Exact copies come first: the same
 file (sha256), then the same code after normalising. ``THRESHOLD`` is the
@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
-from .. import catalog
-from ..batch import Unused, scan
-from ..errors import GradeError
-from ..fingerprints import TOP_LEVEL, fingerprint, stub_fingerprint
-from ..gradebook import Gradebook, file_sha256
-from ..submission import load_source
+from grader.checking import catalog
+from grader.classroom.batch import Unused, scan
+from grader.errors import GradeError
+from grader.classroom.fingerprints import TOP_LEVEL, fingerprint, stub_fingerprint
+from grader.classroom.gradebook import Gradebook, file_sha256
+from grader.checking.submission import load_source
 
 # Calibrated on the test submissions of the five NumPy assignments (tests/test_similar.py,
 # benchmarks/similar.py): pairs of independently written correct solutions score at most
@@ -41,8 +41,8 @@ class Candidate:
     student: str
     path: str
     sha256: str
-    source: object = None          # grader.submission.Source
-    fingerprint: object = None     # grader.fingerprints.Fingerprint
+    source: object = None          # grader.checking.submission.Source
+    fingerprint: object = None     # grader.classroom.fingerprints.Fingerprint
 
     @property
     def stub_only(self):
@@ -98,7 +98,7 @@ class SimilarityReport:
     pairs: list                                     # every pair, exact copies first, then by score
     threshold: float = THRESHOLD
     not_compared: list = field(default_factory=list)    # (student or path, why)
-    unused: list = field(default_factory=list)          # grader.batch.Unused entries of the folder
+    unused: list = field(default_factory=list)          # grader.classroom.batch.Unused entries of the folder
     seconds: float = 0.0
 
     @property
@@ -173,7 +173,7 @@ def similar(*, directory=None, gradebook=None, assignment=None, out=None, json_p
     if json_path:
         _write(json_path, json.dumps(report.to_json(), indent=1) + "\n")
     if out:
-        from ..similar_html import render_similarity_html
+        from grader.reporting.similar_html import render_similarity_html
         _write(out, render_similarity_html(report, top=top))
     return report
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import nbformat
 
-from .. import catalog
-from ..errors import GradeError
+from grader.checking import catalog
+from grader.errors import GradeError
 
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 

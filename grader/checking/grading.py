@@ -1,0 +1,134 @@
+"""Grading one submission: load it, start its sandbox, run the checks, build a ``Report``."""
+
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.checking import catalog
+from grader.sandbox import confinement
+from grader.checking.checks import Context, Partial
+from grader.checking.deadlines import parse_time
+from grader.errors import GradeError
+from grader.reporting.report import CheckResult, Report, round_points
+from grader.sandbox.parent import Sandbox
+from grader.checking.seeds import DEFAULT_STUDENT, course_secret, practice_secret
+from grader.checking.submission import find_submission, load_source
+from grader.verdicts import CheckFailure, SubmissionFailure
+
+
+@dataclass(frozen=True)
+class Request:
+    """One grading, resolved once by the verb that asks for it and passed down whole.
+
+    ``submitted_at`` (a datetime or an ISO string; ``submitted_from`` says where
+    it came from) applies the spec's deadline, if any; ``options`` are the
+    assignment's own (``{"data": PATH}`` for keras_mnist);
+    ``require_confinement`` (or the spec's ``[sandbox]`` setting) refuses to
+    grade unconfined.
+    """
+
+    path: Path                       # the submission file (found in the folder given, if one was)
+    assignment: catalog.Assignment
+    student: str = DEFAULT_STUDENT
+    hidden: bool = False             # hidden checks too (they need the reference)
+    submitted_at: object = None
+    submitted_from: str = ""
+    options: dict = field(default_factory=dict)
+    require_confinement: bool = False
+    verbose: bool = False            # tracebacks of grader failures in messages
+
+
+def resolve(file, assignment=None, **fields):
+    """The ``Request`` for ``file`` (a file, or a folder holding one submission) as ``assignment``
+    (a name; default: from the file's name)."""
+    path = find_submission(file)
+    found = catalog.get_assignment(assignment) if assignment else catalog.infer_assignment(path)
+    return Request(path, found, **{k: v for k, v in fields.items() if v is not None})
+
+
+def grade(request, on_event=None):
+    """Grade as ``request`` says; ``on_event`` receives progress events of long checks."""
+    assignment = request.assignment
+    reference = assignment.reference() if request.hidden else None
+    report = grade_source(load_source(request.path), assignment, student=request.student,
+                          reference=reference, hidden=request.hidden, verbose=request.verbose,
+                          options=request.options, on_event=on_event,
+                          require_confinement=request.require_confinement)
+    if request.submitted_at is not None and assignment.spec.deadline is not None:
+        report.lateness = assignment.spec.deadline.assess(parse_time(request.submitted_at),
+                                                          request.submitted_from)
+    return report
+
+
+def grade_file(path, *, assignment=None, on_event=None, **fields):
+    """``grade(resolve(path, assignment, **fields))``, for scripts and tests."""
+    return grade(resolve(path, assignment, **fields), on_event=on_event)
+
+
+def grade_source(source, assignment, *, student=DEFAULT_STUDENT, hidden=False, reference=None,
+                 mode=None, fixtures=None, verbose=False, blocked=("reference",), options=None,
+                 on_event=None, require_confinement=False):
+    """Run ``assignment``'s public checks on ``source``, and its hidden ones where ``hidden``.
+
+    ``mode`` "record" runs the public checks with the ``reference``'s answers
+    and fills ``fixtures`` (see ``grader.checking.fixtures``).
+    """
+    started = time.monotonic()
+    spec = assignment.spec
+    if require_confinement or spec.limits.require_confinement:
+        refuse_unconfined(blocked)
+    fixtures = assignment.fixtures() if fixtures is None else fixtures
+    report = Report(assignment.name, source.path.name, student, notes=list(source.notes))
+    checks = [c for c in assignment.checks if hidden or not c.hidden]
+    report.practice = any(c.hidden for c in checks) and practice_secret()
+    report.hidden_points = round_points(sum(c.points for c in assignment.checks if c.hidden and not hidden))
+    setup, shared = assignment.prepare(options), {}
+    with Sandbox(source, spec.limits, blocked=blocked) as sandbox:
+        for check in checks:
+            check_mode = mode or ("hidden" if check.hidden else "public")
+            parts = (course_secret(), assignment.name, student) if check.hidden else ("public", assignment.name)
+            context = Context(check, student=sandbox.student, spec=spec, mode=check_mode,
+                              fixtures=fixtures, reference=reference, seed_parts=parts,
+                              setup=setup, shared=shared, on_event=on_event)
+            report.results.append(run_check(check, context, sandbox, source.problem, verbose))
+            report.leaderboard += context.leaderboard
+        report.output = sandbox.captured_output()
+        report.confinement = sandbox.confinement or ""
+        report.student_seconds = sandbox.student_seconds
+    report.execution_time = time.monotonic() - started
+    return report
+
+
+def refuse_unconfined(blocked=("reference",)):
+    """``GradeError`` where a submission would run unconfined on this machine."""
+    why = confinement.missing(blocked)
+    if why:
+        raise GradeError(f"refusing to grade: the submission would run unconfined ({why}); "
+                         "grade on a Linux kernel with Landlock (5.13 or newer), or as root, "
+                         "or leave out --require-confinement")
+
+
+def run_check(check, context, sandbox, problem=None, verbose=False):
+    started = time.monotonic()
+    score, message = 0.0, ""
+    if problem:
+        message = problem
+    else:
+        sandbox.budget(check.budget)
+        try:
+            outcome = check.function(context)
+            score = check.points
+            if isinstance(outcome, Partial):
+                score, message = check.points * min(max(outcome.fraction, 0.0), 1.0), outcome.message
+        except (CheckFailure, SubmissionFailure) as exc:
+            message = str(exc)
+        except Exception as exc:  # a grader bug must cost this check only, and say so
+            message = f"the grader failed while checking this ({type(exc).__name__}: {exc}); please report it"
+            if verbose:
+                message += "\n" + traceback.format_exc()
+        finally:
+            sandbox.deadline = None
+    return CheckResult(check.name, check.title, round_points(score), round_points(check.points),
+                       message, check.hidden, check.tags, time.monotonic() - started,
+                       curves=dict(getattr(context, "curves", {})))

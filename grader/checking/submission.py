@@ -1,0 +1,119 @@
+"""Reading a submission: a ``.py`` file or a notebook's code cells, in order.
+
+Whatever is the student's fault (not UTF-8, empty, not a notebook, a syntax
+error) becomes ``Source.problem``, graded as zero for the checks it breaks;
+only misuse of the command (no such file) raises ``GradeError``.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.errors import GradeError
+
+SUFFIXES = (".py", ".ipynb")
+# Cell magics whose body is still Python; any other cell magic drops its cell.
+_PYTHON_CELL_MAGICS = ("%%time", "%%timeit", "%%capture")
+
+
+@dataclass(frozen=True)
+class Source:
+    path: Path
+    text: str
+    notes: tuple = ()
+    problem: str | None = None
+    cell_lines: tuple | None = None  # for notebooks: (cell number, line in cell) per line of text
+
+    @property
+    def is_notebook(self):
+        return self.path.suffix == ".ipynb"
+
+    def where(self, lineno):
+        """Say where line ``lineno`` of ``text`` came from, for messages."""
+        if not lineno:
+            return self.path.name
+        if self.cell_lines and 0 < lineno <= len(self.cell_lines):
+            cell, line = self.cell_lines[lineno - 1]
+            return f"{self.path.name}, cell {cell}, line {line}"
+        return f"{self.path.name}, line {lineno}"
+
+
+def find_submission(path):
+    """The submission file named by ``path``, or the one submission in a folder."""
+    path = Path(path)
+    if path.is_dir():
+        found = sorted(p for p in path.iterdir() if p.suffix in SUFFIXES and p.is_file())
+        if len(found) != 1:
+            what = "no" if not found else f"{len(found)}"
+            raise GradeError(f"{path}: expected exactly one .py or .ipynb submission, found {what}")
+        return found[0]
+    if not path.is_file():
+        raise GradeError(f"{path}: no such file")
+    if path.suffix not in SUFFIXES:
+        raise GradeError(f"{path}: a submission is a .py file or an .ipynb notebook")
+    return path
+
+
+def load_source(path):
+    """Read ``path`` into a ``Source``, with the student's mistakes as ``problem``."""
+    path = Path(path)
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return Source(path, "", problem=f"{path.name}, line {line}: the file is not UTF-8 text "
+                                        f"(byte 0x{raw[exc.start]:02x} at offset {exc.start})")
+    if path.suffix == ".ipynb":
+        source = _notebook_source(path, text)
+    else:
+        source = Source(path, text)
+    if source.problem:
+        return source
+    if not source.text.strip():
+        return Source(path, source.text, source.notes, f"{path.name}: the submission is empty",
+                      source.cell_lines)
+    return _with_syntax_check(source)
+
+
+def _notebook_source(path, text):
+    import nbformat  # only notebooks pay for its import
+
+    try:
+        notebook = nbformat.reads(text, as_version=4)
+    except Exception as exc:  # nbformat raises several types for one cause: not a notebook
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return Source(path, "", problem=f"{path.name}: not a valid notebook ({reason})")
+    lines, cell_lines, notes = [], [], []
+    # Cells are numbered as they appear, markdown included: "cell 4" is the fourth from the top.
+    for number, cell in enumerate(notebook.cells, start=1):
+        if cell.get("cell_type") != "code":
+            continue
+        cell_text = cell.get("source", "")
+        first = cell_text.lstrip().split("\n", 1)[0].strip()
+        if first.startswith("%%") and not first.startswith(_PYTHON_CELL_MAGICS):
+            notes.append(f"dropped code cell {number}: it starts with the cell magic {first.split()[0]}")
+            continue
+        for offset, line in enumerate(cell_text.split("\n"), start=1):
+            stripped = line.lstrip()
+            if stripped.startswith(("%", "!")):
+                notes.append(f"dropped IPython line in cell {number}, line {offset}: {stripped[:60]}")
+                line = line[: len(line) - len(stripped)] + "pass"
+            lines.append(line)
+            cell_lines.append((number, offset))
+        lines.append("")
+        cell_lines.append((number, offset + 1))
+    return Source(path, "\n".join(lines), tuple(notes), None, tuple(cell_lines))
+
+
+def _with_syntax_check(source):
+    try:
+        compile(source.text, source.path.name, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        where = source.where(exc.lineno)
+        return Source(source.path, source.text, source.notes,
+                      f"{where}: syntax error: {exc.msg}", source.cell_lines)
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return Source(source.path, source.text, source.notes,
+                      f"{source.path.name}: cannot be compiled: {type(exc).__name__}: {exc}",
+                      source.cell_lines)
+    return source

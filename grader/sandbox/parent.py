@@ -1,0 +1,365 @@
+"""The parent's side of the sandbox: a child process per submission, plain data back.
+
+A ``Sandbox`` starts ``grader.sandbox.child`` in its own session and process group,
+with a scrubbed environment and a scratch folder; the child applies CPU,
+memory and file-size limits to itself before it runs the submission. Each call
+has a wall-time deadline. When the child dies or is killed, the call that was
+running fails and the next call starts a fresh child.
+
+The child confines itself before the submission's first line
+(``grader.sandbox.confinement``, planned here) and says what was in force
+(``confinement``). The process that owns sandboxes is a child subreaper, so a
+child's tree is found and killed whole, however it detached
+(``grader.sandbox.reaper``): ``close`` leaves no process behind, so a verdict
+written after it is the last word.
+"""
+
+import os
+import secrets
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+from grader.sandbox import confinement, reaper, wire
+from grader.verdicts import ImportFailed, MissingName, NotImplementedYet, SubmissionFailure, WireError
+
+_PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+_MARK = "GRADE_SANDBOX"  # a label in the child's environment, for a person reading `ps e`
+_live = set()  # pids of the running children of this process's sandboxes
+# Starts the child: subprocess.Popen, or a fork of a zygote that has imported numpy (grader.sandbox.zygote).
+launcher = subprocess.Popen
+
+
+@dataclass(frozen=True)
+class Limits:
+    memory_mb: int = 2048
+    cpu_seconds: int = 120
+    import_seconds: float = 10.0
+    output_chars: int = 20_000
+    reply_bytes: int = 64 << 20
+    file_mb: int = 64
+    env: dict = field(default_factory=dict)
+    require_confinement: bool = False  # refuse to grade where the child would run unconfined
+
+
+class Sandbox:
+    def __init__(self, source, limits=Limits(), blocked=("reference",)):
+        self.source = source
+        self.limits = limits
+        self.blocked = tuple(blocked)
+        self.process = None
+        self.generation = 0
+        self.import_failure = None
+        self.names = ()
+        self.output = []
+        self.output_dropped = 0
+        self.student_seconds = 0.0
+        self.deadline = None
+        self.budget_seconds = 60.0
+        self.timed_out = set()  # calls that ran out of time once are not waited for again
+        self.scratch = tempfile.mkdtemp(prefix="grade-")
+        self.mark = secrets.token_hex(8)
+        self.confinement = None  # what the child said was in force
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @property
+    def student(self):
+        return Module(self)
+
+    # -- the child process -------------------------------------------------
+
+    def _start(self):
+        if self.import_failure:
+            raise ImportFailed(self.import_failure)
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": self.scratch, "TMPDIR": self.scratch,
+               "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0",
+               "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+               _MARK: self.mark}
+        env.update({k: os.environ[k] for k in _PASSED_ENV if k in os.environ})
+        env.update(self.limits.env)
+        reaper.become_subreaper()
+        try:
+            self.process = launcher(
+                [sys.executable, "-I", "-m", "grader.sandbox.child", str(to_child_r), str(from_child_w),
+                 str(os.getpid())],
+                pass_fds=(to_child_r, from_child_w), cwd=self.scratch, env=env,
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                start_new_session=True)
+        finally:
+            os.close(to_child_r)
+            os.close(from_child_w)
+        self.to_child, self.from_child = to_child_w, from_child_r
+        _live.add(self.process.pid)
+        self.generation += 1
+        limits = self.limits
+        config = {"source": self.source.text, "filename": self.source.path.name,
+                  "module_name": module_name(self.source.path),
+                  "blocked": list(self.blocked), "output_cap": limits.output_chars,
+                  "confinement": confinement.plan(self.blocked, self.scratch),
+                  "rlimits": {"AS": limits.memory_mb << 20, "CPU": limits.cpu_seconds,
+                              "FSIZE": limits.file_mb << 20, "CORE": 0}}
+        started = time.monotonic()
+        try:
+            wire.send(self.to_child, config)
+            # What confines the child comes first, before the submission's code could touch it.
+            confined = self._receive(started + limits.import_seconds, "confining the process")
+            self.confinement = confined["confinement"] + ("; subreaper" if reaper.become_subreaper() else "")
+            reply = self._receive(started + limits.import_seconds, "importing the file")
+        except SubmissionFailure as exc:
+            self.import_failure = _import_message(str(exc), limits.import_seconds)
+            raise ImportFailed(self.import_failure) from None
+        finally:
+            self.student_seconds += time.monotonic() - started
+        if "error" in reply:
+            self._kill()
+            err = reply["error"]
+            self.import_failure = (f"importing {self.source.where(err['line'])} raised "
+                                   f"{err['message']}")
+            raise ImportFailed(self.import_failure)
+        self.names = tuple(reply["ok"])
+
+    def _alive(self):
+        return self.process is not None and self.process.poll() is None
+
+    def _kill(self):
+        """Kill the child and everything it started; return when none of them runs."""
+        if self.process is None:
+            return
+        pid = self.process.pid
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        _live.discard(pid)
+        adopters = [os.getpid()] + ([self.process.adopter] if hasattr(self.process, "adopter") else [])
+        reaper.sweep([pid], adopters=adopters, spare=_live)
+        self.process.wait()
+        for fd in (self.to_child, self.from_child):
+            os.close(fd)
+        self.process = None
+
+    def close(self):
+        """End the child and everything it started; remove the scratch folder."""
+        if self.process is not None:
+            try:
+                wire.send(self.to_child, {"op": "exit"})
+                self.process.wait(timeout=1)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+            self._kill()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+    # -- calls ---------------------------------------------------------------
+
+    def budget(self, seconds):
+        """Give the calls that follow ``seconds`` of wall time in all."""
+        self.budget_seconds = seconds
+        self.deadline = time.monotonic() + seconds
+
+    def request(self, message, what, on_event=None):
+        if what in self.timed_out:
+            raise SubmissionFailure(f"{what} did not finish within its time budget in an earlier "
+                                    "check, so it was not run again")
+        if not self._alive():
+            if self.process is not None:
+                self._kill()
+            self._start()
+        deadline = self.deadline or time.monotonic() + self.budget_seconds
+        started = time.monotonic()
+        try:
+            wire.send(self.to_child, message)
+            while True:
+                reply = self._receive(deadline, what)
+                if "event" not in reply:
+                    break
+                if on_event is not None:
+                    on_event(wire.decode(reply["event"]))
+        finally:
+            self.student_seconds += time.monotonic() - started
+        if "missing" in reply:
+            raise MissingName(f"missing {reply['missing']}: the submission does not define it")
+        if "error" in reply:
+            err = reply["error"]
+            if err["not_implemented"]:
+                name = err.get("function") or what
+                raise NotImplementedYet(f"{name} is not implemented yet (it raises NotImplementedError)"
+                                        + (f", called by {what}" if name != what else ""))
+            raise SubmissionFailure(f"{what} raised {err['message']} ({self.source.where(err['line'])})")
+        try:
+            return wire.decode(reply["ok"])
+        except (WireError, ValueError, TypeError) as exc:
+            self._kill()
+            raise SubmissionFailure(f"{what} sent back something that cannot be read: {exc}") from None
+
+    def _receive(self, deadline, what):
+        def wait(fd):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+                raise TimeoutError
+
+        try:
+            reply = wire.receive(self.from_child, self.limits.reply_bytes, wait)
+            if not isinstance(reply, dict):
+                raise WireError("malformed reply")
+        except TimeoutError:
+            self._kill()
+            self.timed_out.add(what)
+            raise SubmissionFailure(f"{what} did not finish within the check's time budget "
+                                    f"({self.budget_seconds:g} s); the process was stopped") from None
+        except (EOFError, OSError):
+            status = self._exit_status()
+            raise SubmissionFailure(f"the submission's process ended while {_running(what)} ({status})") from None
+        except (WireError, ValueError) as exc:
+            self._kill()
+            raise SubmissionFailure(f"{what}: {exc}") from None
+        self._keep_output(reply)
+        return reply
+
+    def _exit_status(self):
+        process = self.process
+        try:
+            code = process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            code = None
+        self._kill()
+        if code is None:
+            return "it closed its pipe"
+        if code < 0:
+            name = signal.Signals(-code).name
+            reason = {"SIGXCPU": "CPU time limit", "SIGKILL": "killed, likely out of memory",
+                      "SIGXFSZ": "file size limit"}.get(name, name)
+            return f"signal {name}: {reason}"
+        return f"exit status {code}"
+
+    def _keep_output(self, reply):
+        text = reply.get("output") or ""
+        room = self.limits.output_chars - sum(map(len, self.output))
+        if text and room > 0:
+            self.output.append(text[:room])
+        self.output_dropped = max(self.output_dropped, int(reply.get("dropped") or 0))
+
+    def captured_output(self):
+        text = "".join(self.output)
+        if self.output_dropped:
+            text += f"\n[... {self.output_dropped} more characters of output not kept]"
+        return text
+
+
+def module_name(path):
+    """The submission's module name: its file's, unless that is a module it may import (``keras.py``)."""
+    import importlib.util
+    name = path.stem.replace("-", "_").replace(".", "_")
+    try:
+        shadows = name in sys.stdlib_module_names or importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        shadows = True
+    return "submission" if shadows else name
+
+
+def _running(what):
+    return what if what.startswith("importing") else f"running {what}"
+
+
+def _import_message(message, seconds):
+    if "did not finish" in message:
+        return (f"importing the file did not finish within {seconds:g} s "
+                "(a loop at the top level?); no check could run")
+    return f"{message}; no check could run"
+
+
+class Module:
+    """The student's module as seen from the parent: ``student.mse_loss(X, y, theta)``."""
+
+    def __init__(self, sandbox):
+        self._sandbox = sandbox
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return _Callable(self._sandbox, {"name": name}, None, name)
+
+    def helper(self, function, *args, what=None, on_event=None, **kwargs):
+        """Run a grader function (``module:name``) in the child, given the student's module.
+
+        ``what`` names the student code it runs, for messages.
+        """
+        message = {"op": "helper", "function": function, "args": _encode_args(args),
+                   "kwargs": _encode_args(kwargs)}
+        return self._sandbox.request(message, what or function.split(":")[-1], on_event)
+
+    def call_keeping_inputs(self, name, *args, **kwargs):
+        """Call ``name``; return ``{"result", "args", "kwargs"}`` as they are after the call."""
+        return self.helper("grader.checking.probes:call_keeping_inputs", name, *args, what=name, **kwargs)
+
+
+class Remote:
+    """An object that lives in the child, such as a student's ``Dense`` layer."""
+
+    def __init__(self, sandbox, handle, label):
+        self._sandbox, self._handle, self._label = sandbox, handle, label
+        self._generation = sandbox.generation
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return _Callable(self._sandbox, self._target(), name, f"{self._label}.{name}")
+
+    def attr(self, name):
+        """Read attribute ``name`` (e.g. ``params``) of the object."""
+        return _get(self._sandbox, self._target(), name, f"{self._label}.{name}")
+
+    def _target(self):
+        if self._generation != self._sandbox.generation:
+            raise SubmissionFailure(f"{self._label} was lost when the submission's process was restarted")
+        return {"handle": self._handle.id}
+
+    def __repr__(self):
+        return f"<{self._label} in the submission>"
+
+
+class _Callable:
+    def __init__(self, sandbox, target, attr, label):
+        self.sandbox, self.target, self.attr, self.label = sandbox, target, attr, label
+
+    def __call__(self, *args, **kwargs):
+        message = {"op": "call", "target": self.target, "attr": self.attr,
+                   "args": _encode_args(args), "kwargs": _encode_args(kwargs)}
+        return _wrap(self.sandbox, self.sandbox.request(message, self.label), self.label)
+
+
+def _get(sandbox, target, attr, label):
+    message = {"op": "get", "target": target, "attr": attr}
+    return _wrap(sandbox, sandbox.request(message, label), label)
+
+
+def _encode_args(value):
+    def unwrap(item):
+        return item._handle if isinstance(item, Remote) else item
+    if isinstance(value, dict):
+        return wire.encode({k: unwrap(v) for k, v in value.items()})
+    return wire.encode([unwrap(v) for v in value])
+
+
+def _wrap(sandbox, value, label):
+    """Handles in a reply become ``Remote`` objects of the current child."""
+    if isinstance(value, wire.Handle):
+        return Remote(sandbox, value, value.type_name)
+    if isinstance(value, list):
+        return [_wrap(sandbox, v, label) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_wrap(sandbox, v, label) for v in value)
+    if isinstance(value, dict):
+        return {k: _wrap(sandbox, v, label) for k, v in value.items()}
+    return value
