@@ -7,7 +7,7 @@ import click
 
 from grader.errors import GradeError
 from grader.checking.seeds import DEFAULT_STUDENT
-from grader.version import DISTRIBUTION
+from grader.version import DISTRIBUTION, package_version
 
 
 class _UserError(click.ClickException):
@@ -32,8 +32,16 @@ class _Group(click.Group):
                              + ("" if ctx.obj and ctx.obj.get("verbose") else " (run with -v for the traceback)"))
 
 
+def _print_version(ctx, _param, value):
+    """``grade --version``; the installed version is looked up only when asked for."""
+    if value and not ctx.resilient_parsing:
+        click.echo(f"grade {package_version()} ({DISTRIBUTION})")
+        ctx.exit()
+
+
 @click.group(cls=_Group)
-@click.version_option(package_name=DISTRIBUTION, prog_name="grade", message="%(prog)s %(version)s (%(package)s)")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version and exit.")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
 @click.pass_context
 def main(ctx, verbose):
