@@ -29,8 +29,9 @@ import multiprocessing
 import os
 import tempfile
 import time
-from grader.checking.spec import tomllib  # the standard library from 3.11, tomli before
 from pathlib import Path
+
+from grader.checking.spec import tomllib  # the standard library from 3.11, tomli before
 
 ROOT = Path(__file__).resolve().parents[1]
 EQUIVALENT = Path(__file__).with_name("mutation_equivalent.toml")

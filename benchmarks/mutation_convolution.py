@@ -24,9 +24,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from grader.checking.spec import tomllib  # the standard library from 3.11, tomli before
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from grader.checking.spec import tomllib  # the standard library from 3.11, tomli before
 
 HERE = Path(__file__).parent
 REFERENCE = HERE.parent / "reference" / "convolution.py"

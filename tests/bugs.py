@@ -7,11 +7,11 @@ the bug must lose points in: a check's name for both its public and hidden
 variants, or ``name.public`` / ``name.hidden`` for one of them).
 """
 
-from grader.checking.spec import tomllib  # the standard library from 3.11, tomli before
 from pathlib import Path
 
 from grader.checking.catalog import get_assignment
 from grader.checking.grading import grade_file
+from grader.checking.spec import tomllib  # the standard library from 3.11, tomli before
 from grader.checking.submission import Source
 
 SUBMISSIONS = Path(__file__).parent / "submissions"
