@@ -1,16 +1,12 @@
-"""Helpers of assignment 04's checks: its check set, and scenarios of ``probes`` or
+"""Helpers of assignment 04's checks: scenarios of ``probes`` or
 ``training_probes`` run on the submission and on the reference (``grader.checking.layer_checks``
 judges what they return).
 """
 
 from grader.checking import layer_checks
-from grader.checking.checks import CheckSet
 from grader.checking.layer_checks import assert_like_own, assert_like_reference, describe_case, gradient_blocks  # noqa: F401
 
 from . import probes, training_probes
-
-checks = CheckSet()
-
 
 def _module(scenario):
     return probes if hasattr(probes, scenario) else training_probes
@@ -25,7 +21,3 @@ def expect(ctx, key, scenario, *args):
     """The same scenario on the reference: the expected answer (kept in the fixtures)."""
     return layer_checks.expect(ctx, key, _module(scenario), scenario, *args)
 
-
-def declare(name, tags, title, function):
-    """Declare a check made by a factory, with ``title`` as its title."""
-    layer_checks.declare(checks, name, tags, title, function)

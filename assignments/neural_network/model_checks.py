@@ -3,13 +3,15 @@ network along random directions, fit, the training runs, and inputs left unchang
 
 import numpy as np
 
-from grader.checking.checks import CheckFailure, Partial
+from grader.checking.checks import CheckFailure, CheckSet, Partial
 from grader.checking.compare import Tolerance, as_numeric, assert_close, compare_defaults, describe
 from grader.checking.gradcheck import assert_blocks
-from grader.checking.layer_checks import assert_along_directions
+from grader.checking.layer_checks import assert_along_directions, declare
 
 from . import cases, training_probes
-from .judge import assert_like_reference, checks, declare, expect, run
+from .judge import assert_like_reference, expect, run
+
+checks = CheckSet()
 
 LAYER_CLASSES = ["Dense", "ReLU", "Sigmoid", "ELU", "BatchNorm"]
 NETWORK_TAGS = ["Sequential", *LAYER_CLASSES, "he_init"]  # what a network of cases.network_case calls
@@ -112,11 +114,11 @@ def _vary(ctx, public, low, high):
     return float(ctx.rng.uniform(low, high)) if ctx.hidden else public
 
 
-declare("sgd", ["SGD"], "SGD with and without momentum, and with its defaults, follows the reference over 5 steps",
+declare(checks, "sgd", ["SGD"], "SGD with and without momentum, and with its defaults, follows the reference over 5 steps",
         _optimizer_check("SGD", lambda ctx: {
             "momentum": {"learning_rate": _vary(ctx, 0.05, 0.02, 0.2), "momentum": _vary(ctx, 0.8, 0.5, 0.9)},
             "plain": {"learning_rate": _vary(ctx, 0.1, 0.02, 0.2), "momentum": 0.0}, "defaults": {}}))
-declare("adam", ["Adam"], "Adam with bias correction, and with its defaults, follows the reference over 5 steps",
+declare(checks, "adam", ["Adam"], "Adam with bias correction, and with its defaults, follows the reference over 5 steps",
         _optimizer_check("Adam", lambda ctx: {
             "adam": {"learning_rate": _vary(ctx, 0.01, 0.005, 0.05), "beta1": _vary(ctx, 0.8, 0.7, 0.85),
                      "beta2": _vary(ctx, 0.888, 0.85, 0.95), "eps": _vary(ctx, 1e-2, 1e-3, 3e-2)},

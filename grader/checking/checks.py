@@ -54,6 +54,19 @@ class CheckSet:
         self.declared = []
         self.setup_function = None
 
+    @classmethod
+    def joined(cls, *parts):
+        """One set of the checks of ``parts``, in their order (an assignment's checks kept in several
+        modules); at most one part may have a setup."""
+        joined = cls()
+        for part in parts:
+            joined.declared += part.declared
+            if part.setup_function is not None:
+                if joined.setup_function is not None:
+                    raise ValueError("two parts of one check set have a setup")
+                joined.setup_function = part.setup_function
+        return joined
+
     def setup(self, function):
         """Declare what every grading of this assignment needs first, such as a data set.
 
