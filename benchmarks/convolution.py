@@ -12,35 +12,23 @@
 """
 
 import argparse
-import shutil
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
 from grader.checking.catalog import get_assignment
 from grader.checking.grading import grade_file
 
+from submit_time import command_seconds
+
 SUBMISSIONS = Path(__file__).resolve().parent.parent / "tests" / "submissions" / "convolution"
 
 
 def submit_time(reference, runs):
-    folder = Path(tempfile.mkdtemp())
-    submission = folder / "convolution.py"
-    shutil.copy(reference, submission)
-    grade = shutil.which("grade") or str(Path(sys.executable).parent / "grade")
-    seconds = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        done = subprocess.run([grade, "submit", str(submission)], capture_output=True, text=True)
-        seconds.append(time.perf_counter() - started)
-        if done.returncode != 0:
-            raise SystemExit(f"grade submit failed on the reference:\n{done.stdout}\n{done.stderr}")
-    shutil.rmtree(folder)
+    seconds = command_seconds(reference, runs)
     print(f"grade submit on the reference (public and hidden checks, fresh process): median "
-          f"{statistics.median(seconds):.2f} s, min {min(seconds):.2f} s, max {max(seconds):.2f} s over {runs} runs")
+          f"{statistics.median(seconds):.2f} s, min {min(seconds):.2f} s, max {max(seconds):.2f} s "
+          f"over {runs} runs")
 
 
 def variant_times(paths, budget):

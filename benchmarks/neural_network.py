@@ -13,11 +13,7 @@
 """
 
 import argparse
-import shutil
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -27,6 +23,8 @@ from assignments.neural_network import cases
 from grader.checking.catalog import get_assignment
 from grader.sandbox.parent import Sandbox
 from grader.checking.submission import load_source
+
+from submit_time import command_seconds
 
 PROBES = "assignments.neural_network.probes"
 
@@ -55,19 +53,7 @@ def gradient_checks(reference, spec):
 
 
 def submit_time(reference, runs):
-    folder = Path(tempfile.mkdtemp())
-    submission = folder / "neural_network.py"
-    shutil.copy(reference, submission)
-    grade = shutil.which("grade") or str(Path(sys.executable).parent / "grade")
-    seconds = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        done = subprocess.run([grade, "submit", str(submission), "--json", str(folder / "results.json")],
-                              capture_output=True, text=True)
-        seconds.append(time.perf_counter() - started)
-        if done.returncode != 0:
-            raise SystemExit(f"grade submit failed on the reference:\n{done.stdout}\n{done.stderr}")
-    shutil.rmtree(folder)
+    seconds = command_seconds(reference, runs)
     print(f"grade submit on the reference (public and hidden checks, fresh process): median "
           f"{statistics.median(seconds):.2f} s, min {min(seconds):.2f} s, max {max(seconds):.2f} s "
           f"over {runs} runs (target: under 10 s)")

@@ -11,11 +11,10 @@ output, four gzipped IDX files, depends only on the input.
 """
 
 import sys
-from pathlib import Path
 
 import numpy as np
 
-from grader.checking.mnist import IDX_FILES, read_idx_folder, write_idx
+from grader.checking.mnist import read_idx_folder, write_idx_folder
 
 PER_DIGIT = 100
 
@@ -36,11 +35,7 @@ def draw(mnist):
 
 
 def main(source, out_dir):
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    for key, array in draw(read_idx_folder(source)).items():
-        write_idx(out / IDX_FILES[key], array)
-        print(f"{out / IDX_FILES[key]}: {array.shape}")
+    write_idx_folder(out_dir, draw(read_idx_folder(source)))
 
 
 if __name__ == "__main__":

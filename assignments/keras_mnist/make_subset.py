@@ -11,11 +11,10 @@ shuffled with the same generator. OUT_DIR receives the four IDX files that
 """
 
 import sys
-from pathlib import Path
 
 import numpy as np
 
-from grader.checking.mnist import IDX_FILES, read_test_idx, write_idx
+from grader.checking.mnist import read_test_idx, write_idx_folder
 
 SEED = 0
 N_TRAIN = 200  # per digit
@@ -38,12 +37,7 @@ def draw(images: np.ndarray, labels: np.ndarray, seed: int = SEED,
 
 
 def main(mnist_dir: str, out_dir: str) -> None:
-    images, labels = read_test_idx(mnist_dir)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    for key, array in draw(images, labels).items():
-        write_idx(out / IDX_FILES[key], array)
-        print(f"{out / IDX_FILES[key]}: {array.shape}")
+    write_idx_folder(out_dir, draw(*read_test_idx(mnist_dir)))
 
 
 if __name__ == "__main__":

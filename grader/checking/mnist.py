@@ -174,6 +174,16 @@ def write_idx(path: str | os.PathLike, array: np.ndarray) -> None:
         f.write(header + array.tobytes())
 
 
+def write_idx_folder(path: str | os.PathLike, arrays: Mapping[str, np.ndarray]) -> None:
+    """Write ``{"x_train": ..., "y_train": ..., ...}`` as the IDX files of a folder that
+    ``read_idx_folder`` reads (the folder is made where missing); say each file written."""
+    out = Path(path)
+    out.mkdir(parents=True, exist_ok=True)
+    for key, array in arrays.items():
+        write_idx(out / IDX_FILES[key], array)
+        print(f"{out / IDX_FILES[key]}: {array.shape}")
+
+
 def read_idx_pair(images_path: str | os.PathLike, labels_path: str | os.PathLike
                   ) -> tuple[np.ndarray, np.ndarray]:
     """Read an IDX images file and its labels file; return ``(images, labels)``, checked."""
