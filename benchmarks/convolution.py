@@ -12,23 +12,15 @@
 """
 
 import argparse
-import statistics
 import time
 from pathlib import Path
 
 from grader.checking.catalog import get_assignment
 from grader.checking.grading import grade_file
 
-from submit_time import command_seconds
+from submit_time import print_command_seconds
 
 SUBMISSIONS = Path(__file__).resolve().parent.parent / "tests" / "submissions" / "convolution"
-
-
-def submit_time(reference, runs):
-    seconds = command_seconds(reference, runs)
-    print(f"grade submit on the reference (public and hidden checks, fresh process): median "
-          f"{statistics.median(seconds):.2f} s, min {min(seconds):.2f} s, max {max(seconds):.2f} s "
-          f"over {runs} runs")
 
 
 def variant_times(paths, budget):
@@ -49,7 +41,7 @@ def main():
     parser.add_argument("--naive", action="store_true", help="also the slowest correct submission (minutes)")
     args = parser.parse_args()
     assignment = get_assignment("convolution")
-    submit_time(Path(assignment.reference().__file__), args.runs)
+    print_command_seconds(Path(assignment.reference().__file__), args.runs)
     paths = sorted((SUBMISSIONS / "correct").iterdir()) + ([SUBMISSIONS / "slow" / "naive_loops.py"] if args.naive
                                                            else [])
     variant_times(paths, assignment.spec.checks["training"]["budget"])

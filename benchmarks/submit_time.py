@@ -38,6 +38,13 @@ def command_seconds(reference, runs):
     return seconds
 
 
+def print_command_seconds(reference, runs, target=""):
+    seconds = command_seconds(reference, runs)
+    print(f"grade submit on the reference (public and hidden checks, fresh process): median "
+          f"{statistics.median(seconds):.2f} s, min {min(seconds):.2f} s, max {max(seconds):.2f} s "
+          f"over {runs} runs{target}")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("assignment", nargs="?", default="linear_regression")

@@ -11,6 +11,7 @@ from typing import Callable
 import numpy as np
 
 from grader.checking.seeds import derive_seed
+from grader.reporting.report import check_id
 from grader.verdicts import CheckFailure  # noqa: F401  checks raise it: `from grader.checking.checks import CheckFailure`
 
 
@@ -35,7 +36,7 @@ class Check:
 
     @property
     def id(self):
-        return f"{self.name}.{'hidden' if self.hidden else 'public'}"
+        return check_id(self.name, self.hidden)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,11 @@ def label(title, hidden):
     return title + (" [hidden]" if hidden else "")
 
 
+def check_id(name, hidden):
+    """``name.public`` or ``name.hidden``: one check of an assignment, as the gradebook keys it."""
+    return f"{name}.{'hidden' if hidden else 'public'}"
+
+
 @dataclass(frozen=True)
 class CheckResult:
     name: str
@@ -41,8 +46,7 @@ class CheckResult:
 
     @property
     def id(self):
-        """``name.public`` or ``name.hidden``: one check of an assignment, as the gradebook keys it."""
-        return f"{self.name}.{'hidden' if self.hidden else 'public'}"
+        return check_id(self.name, self.hidden)
 
     @property
     def status(self):
