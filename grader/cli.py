@@ -7,6 +7,7 @@ import click
 
 from grader.errors import GradeError
 from grader.checking.seeds import DEFAULT_STUDENT
+from grader.reporting.inert import terminal_text
 from grader.version import DISTRIBUTION, package_version
 
 
@@ -24,11 +25,11 @@ class _Group(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
         except GradeError as exc:
-            raise _UserError(str(exc)) from None
+            raise _UserError(terminal_text(exc)) from None
         except Exception as exc:
             if ctx.obj and ctx.obj.get("verbose"):
                 traceback.print_exc()
-            raise _UserError(f"internal error: {type(exc).__name__}: {exc}"
+            raise _UserError(f"internal error: {type(exc).__name__}: {terminal_text(exc)}"
                              + ("" if ctx.obj and ctx.obj.get("verbose") else " (run with -v for the traceback)"))
 
 
@@ -49,8 +50,13 @@ def main(ctx, verbose):
     ctx.obj = {"verbose": verbose}
 
 
+def _echo(text, **kwargs):
+    """Print what a verb rendered: a name or a message a submission chose cannot drive the terminal."""
+    click.echo(terminal_text(text), **kwargs)
+
+
 def _finish(report, official=False):
-    click.echo(report.render_text())
+    _echo(report.render_text())
     if official:  # a student's self-check runs their own code on their own machine
         _warn_unconfined([report])
     _warn_practice([report])
@@ -160,7 +166,7 @@ def batch_command(directory, assignment, workers, scheduler, gradebook, out, reg
     summary = batch(directory=directory, assignment=assignment, workers=workers, scheduler=scheduler,
                     gradebook=gradebook, out=out, regrade=regrade, progress=not quiet, options=_options(data),
                     require_confinement=require_confinement)
-    click.echo(summary.render())
+    _echo(summary.render())
     _warn_unconfined([g.report for g in summary.current if g.report is not None])
     _warn_practice([g.report for g in summary.current if g.report is not None])
     sys.exit(summary.exit_code)
@@ -188,12 +194,12 @@ def export_command(gradebook, format_, out, assignment, roster, id_column, colum
 
     def warn(line):
         left_out.append(line)
-        click.echo(line, err=True)
+        _echo(line, err=True)
 
     text, paths = export(gradebook=gradebook, format=format_, out=out, assignment=assignment, roster=roster,
                          id_column=id_column, column=column, warn=warn)
     if text is not None:
-        click.echo(text, nl=False)
+        _echo(text, nl=False)
     else:
         click.echo(f"Wrote {len(paths)} file{'s' if len(paths) != 1 else ''}"
                    + (f" under {out}" if out else ""), err=True)
@@ -219,7 +225,7 @@ def similar_command(directory, gradebook, assignment, out, json_path, top, thres
     from grader.verbs.similar import THRESHOLD, similar
     report = similar(directory=directory, gradebook=gradebook, assignment=assignment, out=out,
                      json_path=json_path, top=top, threshold=THRESHOLD if threshold is None else threshold)
-    click.echo(report.render(top=top))
+    _echo(report.render(top=top))
     sys.exit(report.exit_code)
 
 

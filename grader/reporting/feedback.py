@@ -6,6 +6,7 @@ student, which may be "failed to grade"), or a list of the gradebook's result
 rows (``Gradebook.results(run_id)``).
 """
 
+from grader.reporting.inert import markdown_block, markdown_inline
 from grader.reporting.report import CheckResult
 
 
@@ -18,12 +19,13 @@ def render_markdown(report_or_rows, *, title=None):
         item = item.report
     if isinstance(item, (list, tuple)):
         return _render(title or "Feedback", [], [_row_result(r) for r in item], None)
-    header = [f"Submission `{item.submission}`" + (f", student `{item.student}`" if item.student else "")]
+    header = [f"Submission {markdown_inline(item.submission)}"
+              + (f", student {markdown_inline(item.student)}" if item.student else "")]
     late = getattr(item, "late_note", "")
     if late:
         header.append(late)
     if item.notes:
-        header.append("Notes:\n" + "\n".join(f"- {_inline(note)}" for note in item.notes))
+        header.append("Notes:\n" + "\n".join(f"- {markdown_inline(note)}" for note in item.notes))
     return _render(title or f"{item.assignment}: feedback", header, item.results,
                    (item.score, item.max_score))
 
@@ -45,7 +47,7 @@ def _render(title, header, results, total):
                       f"{r.score:.2f} / {r.max_score:.2f}", ""]
             if r.tags:
                 lines += ["Functions: " + ", ".join(f"`{t}`" for t in r.tags), ""]
-            lines += _block(r.message or "(no message)") + [""]
+            lines += markdown_block(r.message or "(no message)") + [""]
     passed = [r for r in results if r.passed]
     if passed and failed:
         lines += [f"## Checks that passed ({len(passed)})", ""]
@@ -56,11 +58,11 @@ def _render(title, header, results, total):
 
 def _not_graded(graded):
     lines = [f"# {graded.assignment}: feedback", "",
-             f"Submission `{graded.filename}`, student `{graded.student}`", "",
+             f"Submission {markdown_inline(graded.filename)}, student {markdown_inline(graded.student)}", "",
              "**This submission could not be graded.**" if graded.status == "failed"
              else "**This submission has not been graded yet.**", ""]
     if graded.error:
-        lines += _block(graded.error) + [""]
+        lines += markdown_block(graded.error) + [""]
     return "\n".join(lines)
 
 
@@ -71,12 +73,6 @@ def _row_result(row):
                        bool(row["hidden"]), tuple(row["tags"]), row["seconds"])
 
 
-def _block(text):
-    fence = "```"
-    while fence in text:
-        fence += "`"
-    return [fence + "text", text, fence]
-
-
 def _inline(text):
+    """The grader's own text (a check's title) on one line."""
     return " ".join(str(text).split())

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass, field
 
+from grader.reporting.inert import terminal_line, terminal_text
+
 POINTS_DECIMALS = 2
 PRACTICE_WARNING = ("Warning: the hidden checks drew their inputs from the practice secret (GRADE_SECRET "
                     "was not set), which anyone who has the grader knows: not a grade for a class.")
@@ -162,22 +164,23 @@ class Report:
         return data
 
     def render_text(self, *, output_chars=2000):
-        lines = [f"{self.assignment}: {self.submission}"
-                 + (f" (student {self.student})" if self.student else "")]
+        """The report for a terminal: what the submission wrote shows as text (``grader.reporting.inert``)."""
+        lines = [f"{self.assignment}: {terminal_line(self.submission)}"
+                 + (f" (student {terminal_line(self.student)})" if self.student else "")]
         width = max((len(f"{r.max_score:g}") for r in self.results), default=1)
         for r in self.results:
             mark = "PASS" if r.passed else "FAIL"
             lines.append(f"  {mark}  {r.score:>{width + 3}.2f} / {r.max_score:<{width + 3}.2f} {r.label}")
             if r.message:
-                lines.extend(f"          {line}" for line in r.message.splitlines())
+                lines.extend(f"          {line}" for line in terminal_text(r.message).splitlines())
         if self.notes:
             lines.append("Notes:")
-            lines.extend(f"  - {note}" for note in self.notes)
+            lines.extend(f"  - {terminal_line(note)}" for note in self.notes)
         if self.output:
             shown = self.output[:output_chars]
             more = len(self.output) - len(shown)
             lines.append("What the submission printed:")
-            lines.extend(f"  | {line}" for line in shown.splitlines())
+            lines.extend(f"  | {line}" for line in terminal_text(shown).splitlines())
             if more > 0:
                 lines.append(f"  | [... {more} more characters]")
         if self.lateness is not None:

@@ -19,6 +19,7 @@ from grader.classroom.batch import DaskPool, LocalPool, default_workers, scan
 from grader.errors import GradeError
 from grader.classroom.gradebook import DEFAULT_PATH, Gradebook, grader_version
 from grader.checking.grading import refuse_unconfined
+from grader.reporting.inert import terminal_line
 from grader.verbs.export import write_student_files
 
 
@@ -49,15 +50,16 @@ class BatchSummary:
                  + (f" ({self.graded / self.seconds:.2f} per second)" if self.graded and self.seconds else "")]
         if self.failed:
             lines.append("Failed to grade (run again to retry):")
-            lines += [f"  {task.label}, {task.filename}: {reason}" for task, reason in self.failed]
+            lines += [f"  {terminal_line(task.label)}, {terminal_line(task.filename)}: {terminal_line(reason)}"
+                      for task, reason in self.failed]
         if self.unused:
             lines.append(f"Skipped {len(self.unused)} entr{'ies' if len(self.unused) != 1 else 'y'} "
                          "that are not submissions:")
-            lines += [f"  {u.path}: {u.reason}" for u in self.unused]
+            lines += [f"  {terminal_line(u.path)}: {terminal_line(u.reason)}" for u in self.unused]
         if self.other_versions:
             lines.append("Graded by a worker with another grader version (they will be graded again "
                          "next time):")
-            lines += [f"  {task.label}: {version}" for task, version in self.other_versions]
+            lines += [f"  {terminal_line(task.label)}: {terminal_line(version)}" for task, version in self.other_versions]
         by_assignment = {}
         for graded in self.current:
             by_assignment.setdefault(graded.assignment, []).append(graded)
@@ -118,9 +120,9 @@ class Progress:
         rate = self.done / elapsed
         left = (self.total - self.done) / rate if rate else 0
         if outcome.report is not None:
-            what = f"{task.label}: {outcome.report.score:.2f}/{outcome.report.max_score:.2f}"
+            what = f"{terminal_line(task.label)}: {outcome.report.score:.2f}/{outcome.report.max_score:.2f}"
         else:
-            what = f"{task.label}: failed to grade"
+            what = f"{terminal_line(task.label)}: failed to grade"
         width = len(str(self.total))
         bar = ""
         if self.tty:

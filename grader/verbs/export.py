@@ -4,7 +4,6 @@ The grade that counts per student and assignment is the latest version of
 the student's file and its latest graded run (``Gradebook.current``).
 """
 
-import csv
 import io
 import json
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 from grader.errors import GradeError
 from grader.reporting.feedback import render_markdown
 from grader.reporting.feedback_html import render_html
+from grader.reporting.inert import csv_cell, csv_writer
 from grader.classroom.gradebook import DEFAULT_PATH, Gradebook
 from grader.reporting.report import label
 from grader.verbs.lms import lms_csv
@@ -67,13 +67,13 @@ def to_csv(current):
                 seen.add(column)
                 columns.append(column)
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv_writer(buffer)
     writer.writerow(["student", "assignment", "status", "total", "max_total", "file", "sha256",
                      "submitted_at", "graded_at", "grader_version", *columns])
     for g in current:
         points = {_column(g.assignment, row, several): row["points"] for row in g.results}
-        writer.writerow([g.student, g.assignment, g.status, _num(g.score), _num(g.max_score), g.filename,
-                         g.sha256, g.submitted_at, g.graded_at or "", g.grader_version or "",
+        writer.writerow([*map(_text, (g.student, g.assignment, g.status)), _num(g.score), _num(g.max_score),
+                         *map(_text, (g.filename, g.sha256, g.submitted_at, g.graded_at, g.grader_version)),
                          *(_num(points.get(c)) for c in columns)])
     return buffer.getvalue()
 
@@ -81,6 +81,10 @@ def to_csv(current):
 def _column(assignment, row, several):
     name = label(row["name"], row["hidden"])
     return f"{assignment}: {name}" if several else name
+
+
+def _text(value):
+    return csv_cell(value or "")
 
 
 def _num(value):

@@ -19,7 +19,9 @@ a grade item. Written: ``id_column`` (default ``Username``) and the
 assignment's title.
 
 Only graded submissions are written (the score after any late penalty); the
-others, and students the roster lacks, are left out and listed.
+others, and students the roster lacks, are left out and listed. A text cell
+a spreadsheet would read as a formula gets a leading ``'``
+(``grader.reporting.inert.csv_cell``), a student id such as ``-bob`` too.
 """
 
 import csv
@@ -28,6 +30,7 @@ import re
 
 from grader.checking import catalog
 from grader.errors import GradeError
+from grader.reporting.inert import csv_cell, csv_writer
 
 CANVAS_STUDENT_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 DEFAULT_ID_COLUMN = {"canvas": "SIS Login ID", "moodle": "Username"}
@@ -46,10 +49,10 @@ def lms_csv(current, *, lms, roster=None, id_column=None, column=None):
                 for g in current if g.status != "graded"]
     graded = [g for g in current if g.status == "graded"]
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv_writer(buffer)
     if lms == "moodle":
         writer.writerow([id_column, column or title])
-        writer.writerows([g.student, _points(g.score)] for g in graded)
+        writer.writerows([csv_cell(g.student), _points(g.score)] for g in graded)
         return buffer.getvalue(), left_out
     rows, header = _roster(roster, id_column) if roster else ({}, [])
     column = column or next((h for h in header if re.fullmatch(rf"{re.escape(title)} \(\d+\)", h)), title)
@@ -60,7 +63,7 @@ def lms_csv(current, *, lms, roster=None, id_column=None, column=None):
             left_out.append(f"{g.student}: not in the roster's column {id_column!r}")
             continue
         known = rows.get(g.student, {id_column: g.student})
-        writer.writerow([*(known.get(c, "") for c in CANVAS_STUDENT_COLUMNS), _points(g.score)])
+        writer.writerow([*(csv_cell(known.get(c) or "") for c in CANVAS_STUDENT_COLUMNS), _points(g.score)])
     return buffer.getvalue(), left_out
 
 

@@ -23,6 +23,7 @@ from grader.errors import GradeError
 from grader.classroom.fingerprints import TOP_LEVEL, fingerprint, stub_fingerprint
 from grader.classroom.gradebook import Gradebook, file_sha256
 from grader.checking.submission import load_source
+from grader.reporting.inert import terminal_line
 
 # Calibrated on the test submissions of the five NumPy assignments (tests/test_similar.py,
 # benchmarks/similar.py): pairs of independently written correct solutions score at most
@@ -122,22 +123,22 @@ class SimilarityReport:
                  f"{flagged} at or above the threshold {self.threshold:.2f} (worth a look) [{self.seconds:.1f} s]"]
         shown = self.pairs[:top]
         if shown:
-            width = max(len(s) for p in shown for s in (p.a.student, p.b.student))
+            width = max(len(terminal_line(s)) for p in shown for s in (p.a.student, p.b.student))
             lines.append(f"  {'#':>3}  score  {'student':<{width}}  {'student':<{width}}  matching functions")
             for rank, pair in enumerate(shown, start=1):
                 if rank == flagged + 1 and flagged:
                     lines.append(f"  {'':-<3}  ----- below the threshold")
-                lines.append(f"  {rank:>3}  {pair.score:.3f}  {pair.a.student:<{width}}  {pair.b.student:<{width}}  "
-                             f"{pair.describe()}")
+                lines.append(f"  {rank:>3}  {pair.score:.3f}  {terminal_line(pair.a.student):<{width}}  "
+                             f"{terminal_line(pair.b.student):<{width}}  {terminal_line(pair.describe())}")
             if len(self.pairs) > len(shown):
                 more = max(0, flagged - len(shown))
                 lines.append(f"  ... {len(self.pairs) - len(shown)} more pairs"
                              + (f", {more} of them at or above the threshold" if more else "")
                              + " (--top N shows more, --json writes every pair)")
         for who, why in self.not_compared:
-            lines.append(f"Not compared: {who}: {why}")
+            lines.append(f"Not compared: {terminal_line(who)}: {terminal_line(why)}")
         for entry in self.unused:
-            lines.append(f"Skipped: {entry.path}: {entry.reason}")
+            lines.append(f"Skipped: {terminal_line(entry.path)}: {terminal_line(entry.reason)}")
         return "\n".join(lines)
 
 
