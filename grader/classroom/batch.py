@@ -40,6 +40,7 @@ from pathlib import Path
 from grader.checking import catalog
 from grader.errors import GradeError
 from grader.classroom.gradebook import file_sha256, grader_version, now
+from grader.classroom.links import not_readable
 from grader.checking.submission import SUFFIXES
 from grader.version import install_hint
 
@@ -105,7 +106,9 @@ def scan(directory, assignment=None, ignore=()):
     assignment, the assignment inferred from the file name unless
     ``assignment`` is given. ``DIR/<student>.py`` / ``.ipynb`` needs
     ``assignment``. Paths in ``ignore`` (the gradebook, the output folder) are
-    passed over without a word; anything else is an ``Unused`` entry.
+    passed over without a word; anything else is an ``Unused`` entry, a
+    symbolic link or a path out of ``directory`` too ("not graded: a symbolic
+    link", ``grader.classroom.links``).
     """
     directory = Path(directory)
     if not directory.is_dir():
@@ -115,9 +118,12 @@ def scan(directory, assignment=None, ignore=()):
     for entry in sorted(directory.iterdir()):
         if entry.resolve() in ignored:
             continue
-        if entry.is_dir():
+        why = not_readable(entry, directory)
+        if why:
+            unused.append(_not_graded(entry, why))
+        elif entry.is_dir():
             try:
-                found, skipped = _student_folder(entry, assignment)
+                found, skipped = _student_folder(entry, assignment, directory)
             except OSError as exc:
                 found, skipped = [], [Unused(str(entry), f"cannot be read ({exc.strerror or exc})")]
             tasks.extend(found)
@@ -143,12 +149,22 @@ def scan(directory, assignment=None, ignore=()):
     return Scan(tasks, unused)
 
 
-def _student_folder(folder, assignment):
+def _not_graded(path, why):
+    return Unused(str(path), f"not graded: {why}")
+
+
+def _student_folder(folder, assignment, directory):
     student = folder.name
-    files = sorted(p for p in folder.iterdir())
+    files, unused = [], []
+    for path in sorted(folder.iterdir()):
+        why = not_readable(path, directory)
+        if why:
+            unused.append(_not_graded(path, why))
+        else:
+            files.append(path)
     candidates = [p for p in files if p.is_file() and p.suffix in SUFFIXES]
-    unused = [Unused(str(p), "not a .py or .ipynb submission file")
-              for p in files if p not in candidates]
+    unused += [Unused(str(p), "not a .py or .ipynb submission file")
+               for p in files if p not in candidates]
     if not candidates:
         return [], unused + [Unused(str(folder), "no .py or .ipynb submission file in this student's folder")]
     by_assignment = {}

@@ -109,21 +109,25 @@ def candidates(folder):
     """``(files, ignored)``: the ``.py`` and ``.ipynb`` files in ``folder``, and what else lies there.
 
     Hidden files and folders, ``__MACOSX`` and notebook checkpoints are passed
-    over; so are symbolic links, which could point at the grader's own files.
+    over; so are symbolic links, which could point at the grader's own files, and
+    whatever resolves outside ``folder`` (``grader.classroom.links``).
     """
+    from grader.classroom.links import not_readable
+
     found, ignored = [], []
     for top, folders, files in os.walk(folder):
         folders[:] = sorted(f for f in folders if not f.startswith(".") and f not in _SKIPPED_FOLDERS
-                            and not os.path.islink(os.path.join(top, f)))
+                            and not not_readable(Path(top, f), folder))
         for name in sorted(files):
             path = Path(top, name)
             relative = path.relative_to(folder).as_posix()
             if name.startswith("."):
                 continue
-            if path.suffix in SUFFIXES and not path.is_symlink() and path.is_file():
+            why = not_readable(path, folder)
+            if path.suffix in SUFFIXES and not why and path.is_file():
                 found.append(path)
             else:
-                ignored.append(relative + (" (a symbolic link)" if path.is_symlink() else ""))
+                ignored.append(relative + (f" ({why})" if why else ""))
     return found, ignored
 
 

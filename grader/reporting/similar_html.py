@@ -47,6 +47,8 @@ def render_similarity_html(report, top=10):
     ]
     for who, why in report.not_compared:
         parts.append(f'<p class="note">Not compared: {e(who)}: {e(why)}</p>')
+    for entry in report.unused:
+        parts.append(f'<p class="note">Skipped: {e(entry.path)}: {e(entry.reason)}</p>')
     parts.append('<table class="summary pairs"><tr><th>#</th><th>score</th><th>students</th>'
                  "<th>matching functions</th></tr>")
     for rank, pair in enumerate(shown, start=1):

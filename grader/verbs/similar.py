@@ -22,6 +22,7 @@ from grader.classroom.batch import Unused, scan
 from grader.errors import GradeError
 from grader.classroom.fingerprints import TOP_LEVEL, fingerprint, stub_fingerprint
 from grader.classroom.gradebook import Gradebook, file_sha256
+from grader.classroom.links import not_readable
 from grader.checking.submission import load_source
 from grader.reporting.inert import terminal_line
 
@@ -219,6 +220,10 @@ def _from_gradebook(path, assignment):
     assignment = _one(assignment, sorted({g.assignment for g in current}), f"gradebook {path}")
     candidates, missing = [], []
     for graded in current:
+        why = not_readable(graded.path, Path(graded.path).parent)
+        if why:
+            missing.append((graded.student, f"{graded.path}: not compared: {why}"))
+            continue
         try:
             data = Path(graded.path).read_bytes()
         except OSError as exc:
