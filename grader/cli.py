@@ -152,10 +152,12 @@ def submit_command(obj, file, assignment, student, json_path, html_path, submitt
 @click.option("--out", metavar="DIR", help="Also write each student's results.json, feedback.md and feedback.html here.")
 @click.option("--regrade", is_flag=True, help="Grade again what this grader version already graded.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress line.")
+@click.option("--times", metavar="CSV", help="Submission times from the LMS, which deadlines go by instead of "
+              "the files' modification times: columns student and submitted_at (ISO 8601).")
 @_data
 @_require
 def batch_command(directory, assignment, workers, scheduler, gradebook, out, regrade, quiet, data,
-                  require_confinement):
+                  require_confinement, times):
     """Grade every submission in DIR (DIR/<student>/FILE, or DIR/<student>.py with --assignment).
 
     Each grade is committed to the gradebook as it finishes; run the same command again to
@@ -165,7 +167,7 @@ def batch_command(directory, assignment, workers, scheduler, gradebook, out, reg
     from grader.verbs.batch import batch
     summary = batch(directory=directory, assignment=assignment, workers=workers, scheduler=scheduler,
                     gradebook=gradebook, out=out, regrade=regrade, progress=not quiet, options=_options(data),
-                    require_confinement=require_confinement)
+                    require_confinement=require_confinement, times=times)
     _echo(summary.render())
     _warn_unconfined([g.report for g in summary.current if g.report is not None])
     _warn_practice([g.report for g in summary.current if g.report is not None])

@@ -4,6 +4,7 @@ Each attack is a class folder unpacked from students' uploads, read by
 `grade batch` and `grade similar` as an instructor runs them.
 """
 
+import datetime as dt
 import html
 import json
 import os
@@ -13,8 +14,9 @@ import pytest
 
 from grader.checking import catalog
 
-from classes import CORRECT, NAME
+from classes import CORRECT, NAME, cli
 from test_confinement import run_cli
+from test_deadlines import DUE, MAX, with_deadline  # noqa: F401 (a fixture)
 
 REFERENCE_FILE = catalog.get_assignment(NAME).reference().__file__  # where the installed reference lies
 OTHER = CORRECT.parent / "float32.py"  # another correct solution, for a pair that is not a copy
@@ -82,3 +84,60 @@ def test_similar_neither_compares_nor_shows_a_linked_file(tmp_path):
     reference_only = {line for line in reference_only if len(line) > 20}
     assert len(reference_only) > 5  # the reference has code of its own to show
     assert "bob" in shown and not [line for line in reference_only if line in shown]
+
+
+# -- when each was handed in ----------------------------------------------------------
+
+
+def class_dated_by_its_files(tmp_path):
+    """alice and bob handed in an hour late by the LMS's clock; their files' times say an hour early,
+    as an archive packed on a machine whose clock says so restores them."""
+    folder = tmp_path / "class"
+    early = (DUE - dt.timedelta(hours=1)).timestamp()
+    for student in ("alice", "bob"):
+        path = folder / student / f"{NAME}.py"
+        path.parent.mkdir(parents=True)
+        path.write_text(CORRECT.read_text())
+        os.utime(path, (early, early))
+    times = tmp_path / "times.csv"
+    late = (DUE + dt.timedelta(hours=1)).isoformat()
+    times.write_text(f"student,submitted_at,email\nalice,{late},a@example.org\nbob,{late},b@example.org\n")
+    return folder, times
+
+
+def test_the_lms_times_take_precedence_over_file_times(with_deadline, tmp_path):
+    from grader.verbs.batch import batch
+    folder, times = class_dated_by_its_files(tmp_path)
+    summary = batch(directory=folder, gradebook=tmp_path / "course.sqlite", workers=1, progress=False,
+                    start_method="fork", times=times)  # forked workers keep the test's deadline
+    assert summary.exit_code == 0, summary.render()
+    for graded in summary.current:
+        lateness = graded.report.lateness
+        assert lateness.days_late == 1 and lateness.source == "the submission times given with --times"
+        assert graded.score == MAX * 0.9
+    assert "Deadlines:" not in summary.render()  # every time came from the LMS
+    again = batch(directory=folder, gradebook=tmp_path / "course.sqlite", workers=1, progress=False,
+                  start_method="fork", times=times)
+    assert again.skipped == 2 and "Deadlines: 2 submissions were already graded and kept the grade" in again.render()
+
+
+def test_where_file_times_decide_a_deadline_the_batch_says_so(with_deadline, tmp_path):
+    folder, times = class_dated_by_its_files(tmp_path)
+    times.write_text(times.read_text().replace("bob,", "robert,"))
+    code, stdout, _ = cli("batch", folder, "--gradebook", tmp_path / "course.sqlite", "--workers", "1",
+                          "--quiet", "--times", times)
+    assert code == 0, stdout
+    assert ("Deadlines: 1 submission (bob) is dated by its file's modification time, which unzip restores "
+            "from the archive as the student's machine set it") in stdout
+
+
+@pytest.mark.parametrize("text, error", [
+    ("name,time\nalice,2026-12-01T10:00:00+00:00\n", "needs the columns student and submitted_at"),
+    ("student,submitted_at\nalice,yesterday\n", "line 2: 'yesterday' is not an ISO 8601 time"),
+    ("student,submitted_at\nalice,2026-12-01T10:00:00Z\nalice,2026-12-02T10:00:00Z\n", "line 3: alice again"),
+])
+def test_a_times_file_that_cannot_be_read_stops_the_batch(tmp_path, text, error):
+    folder, times = class_dated_by_its_files(tmp_path)
+    times.write_text(text)
+    code, _, output = cli("batch", folder, "--gradebook", tmp_path / "course.sqlite", "--times", times)
+    assert code == 2 and error in output, output

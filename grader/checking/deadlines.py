@@ -10,10 +10,14 @@ Each started day (24 hours) after the deadline costs ``late_penalty_per_day``
 of the maximum score; one second late is one day. The penalty never takes the
 score below 0. ``grade check`` ignores deadlines (a self-check is not a
 hand-in); ``grade submit`` and ``grade batch`` apply them from the
-submission's recorded time (see ``submission_time``).
+submission's recorded time (see ``submission_time``). A file's modification
+time is the student's machine's word, restored from the archive by unzip:
+``grade batch --times CSV`` takes the LMS's times instead (``read_times``).
 """
 
+import csv
 import datetime as dt
+import io
 import json
 import math
 import re
@@ -25,6 +29,10 @@ from grader.errors import GradeError
 DAY_SECONDS = 24 * 3600
 # Gradescope writes this file beside the submission folder, /autograder/submission.
 GRADESCOPE_METADATA = "submission_metadata.json"
+# Where a submission time came from, as reports say it.
+FILE_TIME = "the file's modification time"
+GIVEN_TIMES = "the submission times given with --times"
+TIMES_COLUMNS = ("student", "submitted_at")
 
 
 @dataclass(frozen=True)
@@ -201,4 +209,28 @@ def submission_time(path, submitted_at=None):
     if created is not None:
         return created, "Gradescope's submission metadata"
     from grader.checking.submission import find_submission
-    return file_time(find_submission(path)), "the file's modification time"
+    return file_time(find_submission(path)), FILE_TIME
+
+
+def read_times(path):
+    """``{student: datetime}`` from a CSV of submission times, as exported from an LMS.
+
+    Its header names the columns ``student`` (the id, as the class folder names
+    it) and ``submitted_at`` (ISO 8601, e.g. ``2026-12-01T23:59:00+00:00``; without
+    an offset, local time); other columns are ignored. A student listed twice is an error.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GradeError(f"{path}: cannot read the submission times ({exc})") from None
+    reader = csv.DictReader(io.StringIO(text))
+    if not set(TIMES_COLUMNS) <= set(reader.fieldnames or ()):
+        raise GradeError(f"{path}: a submission-times CSV needs the columns {' and '.join(TIMES_COLUMNS)} "
+                         f"(its columns: {', '.join(reader.fieldnames or ()) or 'none'})")
+    times = {}
+    for line, row in enumerate(reader, start=2):
+        student = (row["student"] or "").strip()
+        if student in times:
+            raise GradeError(f"{path}, line {line}: {student} again")
+        times[student] = parse_time(row["submitted_at"] or "", what=f"{path}, line {line}")
+    return times

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.checking import catalog
+from grader.checking.deadlines import FILE_TIME
 from grader.errors import GradeError
 from grader.classroom.gradebook import file_sha256, grader_version, now
 from grader.classroom.links import not_readable
@@ -60,10 +61,11 @@ class Task:
     path: str            # where the batch found it
     filename: str
     sha256: str
-    submitted_at: str    # the file's modification time, ISO 8601 UTC
+    submitted_at: str    # ISO 8601: the file's modification time unless the LMS's was given
     data: bytes = field(repr=False, compare=False)
     options: dict = field(default_factory=dict, compare=False)  # the assignment's own, e.g. MNIST's path
     require_confinement: bool = field(default=False, compare=False)
+    submitted_from: str = field(default=FILE_TIME, compare=False)  # where submitted_at came from
 
     @property
     def label(self):
@@ -222,7 +224,7 @@ def grade_task(task):
             path.write_bytes(task.data)
             outcome.report = grade_file(path, assignment=task.assignment, student=task.student, hidden=True,
                                         submitted_at=task.submitted_at,
-                                        submitted_from="the file's modification time",
+                                        submitted_from=task.submitted_from,
                                         options=task.options,
                                         require_confinement=task.require_confinement)
     except GradeError as exc:

@@ -18,6 +18,7 @@ from grader.checking import catalog
 from grader.classroom.batch import DaskPool, LocalPool, default_workers, scan
 from grader.errors import GradeError
 from grader.classroom.gradebook import DEFAULT_PATH, Gradebook, grader_version
+from grader.checking.deadlines import FILE_TIME, GIVEN_TIMES, read_times
 from grader.checking.grading import refuse_unconfined
 from grader.reporting.inert import terminal_line
 from grader.verbs.export import write_student_files
@@ -32,6 +33,8 @@ class BatchSummary:
     unused: list = field(default_factory=list)          # grader.classroom.batch.Unused
     current: list = field(default_factory=list)         # grader.classroom.gradebook.Graded, this batch's students
     other_versions: list = field(default_factory=list)  # (task, version): graded by another version
+    file_dated: list = field(default_factory=list)      # tasks whose deadline goes by their file's time
+    times_skipped: int = 0                              # dated with --times, but already graded before
     seconds: float = 0.0
     record_seconds: float = 0.0                         # time spent committing to the gradebook
     pool: str = ""
@@ -65,11 +68,31 @@ class BatchSummary:
             by_assignment.setdefault(graded.assignment, []).append(graded)
         for name, items in sorted(by_assignment.items()):
             lines += distribution(name, items)
+        lines += self._dating()
         confinements = sorted({g.report.confinement or "not recorded" for g in self.current if g.report})
         lines += [f"Confinement: {c}" for c in confinements]
         lines.append(f"Gradebook: {self.gradebook}" + (f"; feedback and results.json in {self.out}"
                                                         if self.out else ""))
         return "\n".join(lines)
+
+
+    def _dating(self):
+        """Where a deadline went by a file's time, which the student's machine set, say so."""
+        lines = []
+        if self.file_dated:
+            count = len(self.file_dated)
+            names = ", ".join(terminal_line(t.student) for t in self.file_dated[:10]) + (", ..." if count > 10 else "")
+            lines.append(f"Deadlines: {count} submission{'s' if count != 1 else ''} ({names}) "
+                         + ("is dated by its file's modification time, which unzip restores from the archive "
+                            "as the student's machine set it" if count == 1 else
+                            "are dated by their files' modification times, which unzip restores from the "
+                            "archive as the students' machines set them")
+                         + "; --times CSV gives the LMS's submission times instead.")
+        if self.times_skipped:
+            lines.append(f"Deadlines: {self.times_skipped} submission{'s were' if self.times_skipped != 1 else ' was'} "
+                         "already graded and kept the grade, whatever time --times gives now; "
+                         "--regrade grades again with these times.")
+        return lines
 
 
 def distribution(assignment, items):
@@ -146,7 +169,8 @@ def _clock(seconds):
 
 
 def batch(*, directory, assignment=None, workers=None, scheduler=None, gradebook=DEFAULT_PATH, out=None,
-          regrade=False, progress=True, start_method="forkserver", options=None, require_confinement=False):
+          regrade=False, progress=True, start_method="forkserver", options=None, require_confinement=False,
+          times=None):
     """Grade every submission in ``directory`` into ``gradebook``; returns a ``BatchSummary``.
 
     ``workers`` processes here (default: one per core), or the Dask cluster
@@ -154,7 +178,9 @@ def batch(*, directory, assignment=None, workers=None, scheduler=None, gradebook
     feedback.md. ``progress``: draw the progress line on stderr. ``options``:
     the assignments' own, e.g. ``{"data": PATH}`` for keras_mnist (a path every
     worker can read). ``require_confinement``: refuse to grade unconfined (checked
-    here for local workers, by each worker on a cluster).
+    here for local workers, by each worker on a cluster). ``times``: a CSV of
+    submission times from the LMS (``grader.checking.deadlines.read_times``),
+    which deadlines go by instead of the files' modification times.
     """
     started = time.monotonic()
     if assignment is not None:
@@ -165,6 +191,7 @@ def batch(*, directory, assignment=None, workers=None, scheduler=None, gradebook
         raise GradeError("--workers is for the local pool; a Dask cluster has its own workers")
     if require_confinement and not scheduler:
         refuse_unconfined()
+    given_times = read_times(times) if times else {}
     gradebook = Path(gradebook or DEFAULT_PATH)
     lock = _lock(gradebook)
     workers = None if scheduler else workers or default_workers()
@@ -172,15 +199,19 @@ def batch(*, directory, assignment=None, workers=None, scheduler=None, gradebook
     try:
         ignore = [gradebook, *(Path(f"{gradebook}{suffix}") for suffix in ("-wal", "-shm", "-journal", ".lock"))]
         found = scan(directory, assignment, ignore=ignore + ([Path(out)] if out else []))
-        summary = BatchSummary(found=len(found.tasks), unused=found.unused, gradebook=str(gradebook), out=out)
+        found.tasks = _dated(found.tasks, given_times)
+        summary = BatchSummary(found=len(found.tasks), unused=found.unused, gradebook=str(gradebook), out=out,
+                               file_dated=[t for t in found.tasks if t.submitted_from == FILE_TIME
+                                           and catalog.get_assignment(t.assignment).spec.deadline is not None])
         with Gradebook(gradebook) as book:
             versions = {name: grader_version(name) for name in {t.assignment for t in found.tasks}}
             book.see(found.tasks)
             done = set() if regrade else book.graded_keys()
+            graded = [(t.student, t.assignment, t.sha256, versions[t.assignment]) in done for t in found.tasks]
             todo = [replace(t, options=dict(options or {}), require_confinement=require_confinement)
-                    for t in found.tasks
-                    if (t.student, t.assignment, t.sha256, versions[t.assignment]) not in done]
+                    for t, skip in zip(found.tasks, graded) if not skip]
             summary.skipped = len(found.tasks) - len(todo)
+            summary.times_skipped = sum(skip and t.submitted_from == GIVEN_TIMES for t, skip in zip(found.tasks, graded))
             if todo and scheduler:
                 pool = DaskPool(scheduler)
             batch_id = book.begin_batch("batch", {
@@ -205,6 +236,12 @@ def batch(*, directory, assignment=None, workers=None, scheduler=None, gradebook
         if pool is not None:
             pool.close()
         lock.close()
+
+
+def _dated(tasks, times):
+    """The tasks, each dated by ``times`` (``{student: datetime}``) where it has the student."""
+    return [replace(t, submitted_at=times[t.student].isoformat(), submitted_from=GIVEN_TIMES)
+            if t.student in times else t for t in tasks]
 
 
 def _grade(book, pool, todo, versions, batch_id, summary, progress):
