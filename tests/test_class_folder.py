@@ -75,7 +75,10 @@ def test_similar_neither_compares_nor_shows_a_linked_file(tmp_path):
     page, pairs = tmp_path / "similar.html", tmp_path / "pairs.json"
     done = run_cli("similar", folder, "--assignment", NAME, "--out", page, "--json", pairs)
     assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-2000:]
-    assert [(p["a"], p["b"]) for p in json.loads(pairs.read_text())] == [("alice", "erin")]
+    found = json.loads(pairs.read_text())
+    assert [(p["a"], p["b"]) for p in found["pairs"]] == [("alice", "erin")]
+    links = [str(folder / "bob" / f"{NAME}.py"), str(folder / "carol"), str(folder / "dave" / f"{NAME}.py")]
+    assert [e["path"] for e in found["skipped"] if "symbolic link" in e["reason"]] == links
     for entry in (folder / "bob" / f"{NAME}.py", folder / "carol", folder / "dave" / f"{NAME}.py"):
         assert f"Skipped: {entry}: not graded: a symbolic link" in done.stdout, done.stdout
     shown = html.unescape(page.read_text())

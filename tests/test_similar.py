@@ -182,7 +182,9 @@ def test_the_command_line_writes_the_table_every_pair_as_json_and_the_page(tmp_p
     assert "matching functions" in lines[1]
     assert "same code after normalising: all 6 functions" in lines[2]
     assert any(line.startswith("Skipped: ") and "notes.txt" in line for line in lines)
-    pairs = json.loads((tmp_path / "pairs.json").read_text())
+    found = json.loads((tmp_path / "pairs.json").read_text())
+    assert found["not_compared"] == [] and [e["path"] for e in found["skipped"]] == [str(tmp_path / "class" / "notes.txt")]
+    pairs = found["pairs"]
     n = len(independent(name)) + len(copies) - 1
     assert len(pairs) == n * (n - 1) // 2
     assert all(set(p) == {"a", "b", "score"} and 0 <= p["score"] <= 1 for p in pairs)
@@ -206,7 +208,7 @@ def test_from_a_gradebook_the_files_that_count(tmp_path):
     paths["ida"].write_text("# changed after grading\n" + paths["ida"].read_text())
     code_, output, _ = cli("similar", "--gradebook", book_path, "--json", tmp_path / "pairs.json")
     assert code_ == 1, output
-    assert json.loads((tmp_path / "pairs.json").read_text()) == [{"a": "gus", "b": "hal", "score": 1.0}]
+    assert json.loads((tmp_path / "pairs.json").read_text())["pairs"] == [{"a": "gus", "b": "hal", "score": 1.0}]
     assert "Skipped: ida: " in output and "changed since the gradebook recorded it" in output
 
 
@@ -239,3 +241,61 @@ def test_no_pair_to_look_at_exits_zero(tmp_path):
     code_, output, _ = cli("similar", tmp_path)
     assert code_ == 0, output
     assert f"{len(list(itertools.combinations(independent(name), 2)))} pairs; 0 at or above" in output
+
+
+# -- one file never loses the class ----------------------------------------------------
+
+
+def _class_with_a_deep_file_and_a_copied_pair(folder, terms=1200):
+    """carol: a correct file with a sum of ``terms`` terms; alice and bob: a copied pair; dave: his own."""
+    name = "linear_regression"
+    original = ORIGINAL[name].read_text()
+    others = [p.read_text() for p in independent(name) if p != ORIGINAL[name]]
+    write(folder, "alice", original, name)
+    write(folder, "bob", disguise.reorder(original, seed=2), name)
+    write(folder, "carol", others[0] + "\nONES = " + " + ".join(["1"] * terms) + "\n", name)
+    write(folder, "dave", others[1], name)
+    return name
+
+
+def test_a_deeply_nested_expression_neither_stops_the_class_nor_escapes_comparison(tmp_path):
+    from test_confinement import run_cli
+    name = _class_with_a_deep_file_and_a_copied_pair(tmp_path / "class")
+    page, pairs = tmp_path / "similar.html", tmp_path / "pairs.json"
+    done = run_cli("similar", tmp_path / "class", "--assignment", name, "--out", page, "--json", pairs)
+    assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]  # the copied pair is flagged
+    found = json.loads(pairs.read_text())
+    assert (found["pairs"][0]["a"], found["pairs"][0]["b"]) == ("alice", "bob")
+    assert found["pairs"][0]["score"] >= THRESHOLD > max(p["score"] for p in found["pairs"][1:])
+    assert len(found["pairs"]) == 6 and found["not_compared"] == []  # carol's file is compared too
+    assert "alice" in page.read_text() and done.stdout.splitlines()[0].startswith(f"{name}: 4 submissions compared")
+
+
+def test_a_file_the_fingerprinting_cannot_read_is_listed_and_the_rest_compared(tmp_path, monkeypatch):
+    import grader.verbs.similar as similar_verb
+    name = _class_with_a_deep_file_and_a_copied_pair(tmp_path / "class", terms=20)
+    real = similar_verb.fingerprint
+
+    def fails_on_carol(source, stub):  # what a file too deep for the parser's own limits does
+        if "ONES = 1 + 1" in source.text:
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(source, stub)
+
+    monkeypatch.setattr(similar_verb, "fingerprint", fails_on_carol)
+    code_, output, _ = cli("similar", tmp_path / "class", "--assignment", name, "--json", tmp_path / "pairs.json",
+                           "--out", tmp_path / "similar.html")
+    assert code_ == 1, output
+    reason = "its code cannot be fingerprinted (RecursionError: maximum recursion depth exceeded)"
+    found = json.loads((tmp_path / "pairs.json").read_text())
+    assert found["not_compared"] == [{"student": "carol", "reason": reason}]
+    assert [(p["a"], p["b"]) for p in found["pairs"]][0] == ("alice", "bob") and len(found["pairs"]) == 3
+    assert f"Not compared: carol: {reason}" in output
+    assert f"Not compared: carol: {reason}" in (tmp_path / "similar.html").read_text()
+
+
+def test_a_file_too_deep_to_parse_is_compared_by_its_bytes(tmp_path):
+    name = _class_with_a_deep_file_and_a_copied_pair(tmp_path / "class", terms=20000)
+    report = similar(directory=tmp_path / "class", assignment=name)
+    assert [who for who, _ in report.not_compared] == ["carol"]
+    assert "RecursionError" in report.not_compared[0][1] and "compared by its bytes only" in report.not_compared[0][1]
+    assert (report.pairs[0].a.student, report.pairs[0].b.student) == ("alice", "bob")

@@ -251,34 +251,21 @@ class _Walker:
                 self.names.resolve(arg.arg, self.local, self.bound)
 
     def walk(self, node, line):
-        line = getattr(node, "lineno", line)
-        if isinstance(node, ast.Pass) or _is_bare_string(node):
-            return
-        if isinstance(node, ast.AnnAssign):  # x: T = v reads as x = v
-            if node.value is not None:
-                self.add("Assign", line)
-                self.walk(node.target, line)
-                self.walk(node.value, line)
-            return
-        self.add(self.label(node), line)
-        if isinstance(node, (*_DEFS, ast.ClassDef, ast.Lambda)):
-            body = node.body if isinstance(node.body, list) else [node.body]
-            if not isinstance(node, ast.ClassDef):
-                self.walk(node.args, line)
-            else:
-                for base in node.bases:
-                    self.walk(base, line)
-            for statement in _without_docstring(body):
-                self.walk(statement, line)
-            for decorator in getattr(node, "decorator_list", ()):
-                self.walk(decorator, line)
-            return
-        for name, value in ast.iter_fields(node):
-            if name in _SKIPPED_FIELDS:
+        """Emit ``node`` and its subtree in preorder, on a stack of its own: a sum of a thousand terms
+        is a thousand nodes deep, past Python's recursion limit."""
+        stack = [(node, line)]
+        while stack:
+            node, line = stack.pop()
+            line = getattr(node, "lineno", line)
+            if isinstance(node, ast.Pass) or _is_bare_string(node):
                 continue
-            for item in value if isinstance(value, list) else [value]:
-                if isinstance(item, ast.AST):
-                    self.walk(item, line)
+            if isinstance(node, ast.AnnAssign):  # x: T = v reads as x = v
+                if node.value is not None:
+                    self.add("Assign", line)
+                    stack += [(node.value, line), (node.target, line)]
+                continue
+            self.add(self.label(node), line)
+            stack += [(child, line) for child in reversed(_children(node))]
 
     def label(self, node):
         kind = type(node).__name__
@@ -308,6 +295,16 @@ class _Walker:
         if isinstance(node, ast.ExceptHandler) and node.name:
             return f"{kind}:{resolve(node.name)}"
         return kind
+
+
+def _children(node):
+    """The nodes ``walk`` visits below ``node``, in order."""
+    if isinstance(node, (*_DEFS, ast.ClassDef, ast.Lambda)):
+        body = node.body if isinstance(node.body, list) else [node.body]
+        heads = node.bases if isinstance(node, ast.ClassDef) else [node.args]
+        return [*heads, *_without_docstring(body), *getattr(node, "decorator_list", ())]
+    return [item for name, value in ast.iter_fields(node) if name not in _SKIPPED_FIELDS
+            for item in (value if isinstance(value, list) else [value]) if isinstance(item, ast.AST)]
 
 
 def _is_bare_string(node):

@@ -113,7 +113,10 @@ class SimilarityReport:
         return 1 if self.flagged or self.not_compared or self.unused else 0
 
     def to_json(self):
-        return [{"a": p.a.student, "b": p.b.student, "score": round(p.score, 4)} for p in self.pairs]
+        """Every pair, highest first; what was not compared, and what was skipped, each with why."""
+        return {"pairs": [{"a": p.a.student, "b": p.b.student, "score": round(p.score, 4)} for p in self.pairs],
+                "not_compared": [{"student": who, "reason": why} for who, why in self.not_compared],
+                "skipped": [{"path": entry.path, "reason": entry.reason} for entry in self.unused]}
 
     def render(self, top=10):
         """The terminal table of the ``top`` pairs."""
@@ -149,7 +152,7 @@ def similar(*, directory=None, gradebook=None, assignment=None, out=None, json_p
 
     From ``directory`` (laid out as for `grade batch`) or ``gradebook``, one of
     them. ``assignment``: needed where they hold several. ``out``: also write
-    the HTML page of the ``top`` pairs side by side; ``json_path``: every pair as ``{"a", "b", "score"}``.
+    the HTML page of the ``top`` pairs side by side; ``json_path``: ``to_json``'s object.
     """
     started = time.monotonic()
     if (directory is None) == (gradebook is None):
@@ -195,11 +198,18 @@ def rank(candidates):
 
 
 def _fingerprint(candidate, stub):
-    """Fill in the candidate's source and fingerprint; returns why it cannot be compared, or None."""
+    """Fill in the candidate's source and fingerprint; returns why it cannot be compared, or None.
+
+    Whatever one file does to the fingerprinting (code deeper than the parser's
+    limits, a grader bug) costs that file only: it is listed, the rest compared.
+    """
     candidate.source = load_source(candidate.path)
     if candidate.source.problem:
         return f"{candidate.source.problem} (compared by its bytes only)"
-    candidate.fingerprint = fingerprint(candidate.source, stub)
+    try:
+        candidate.fingerprint = fingerprint(candidate.source, stub)
+    except Exception as exc:  # RecursionError and MemoryError included
+        return f"its code cannot be fingerprinted ({type(exc).__name__}: {exc})"
     if not candidate.fingerprint.hashes:
         candidate.fingerprint = None
         return "nothing of its own beyond the stub"
