@@ -144,3 +144,13 @@ def test_a_times_file_that_cannot_be_read_stops_the_batch(tmp_path, text, error)
     times.write_text(text)
     code, _, output = cli("batch", folder, "--gradebook", tmp_path / "course.sqlite", "--times", times)
     assert code == 2 and error in output, output
+
+
+def test_grade_submit_on_a_folder_grades_no_link_in_it(tmp_path):
+    folder = tmp_path / "submission"  # as Gradescope unpacks an upload, links kept
+    folder.mkdir()
+    (folder / f"{NAME}.py").symlink_to(REFERENCE_FILE)
+    done = run_cli("submit", folder, "--json", tmp_path / "results.json")
+    assert done.returncode == 2, done.stdout[-2000:]
+    assert f"{NAME}.py: not read: a symbolic link" in done.stderr
+    assert not (tmp_path / "results.json").exists()

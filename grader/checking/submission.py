@@ -3,6 +3,13 @@
 Whatever is the student's fault (not UTF-8, empty, not a notebook, a syntax
 error) becomes ``Source.problem``, graded as zero for the checks it breaks;
 only misuse of the command (no such file) raises ``GradeError``.
+
+A folder of submissions (a class folder, Gradescope's upload) is unpacked
+from students' archives, which can hold symbolic links: one would have the
+grader read, grade and show any file it can reach (the installed
+reference's, a classmate's) as the student's work. Every reader of such a
+folder reads no symbolic link, to a file or a folder, and no path that
+resolves outside the folder (``not_readable``), and says so.
 """
 
 from dataclasses import dataclass
@@ -11,6 +18,8 @@ from pathlib import Path
 from grader.errors import GradeError
 
 SUFFIXES = (".py", ".ipynb")
+SYMLINK = "a symbolic link"
+OUTSIDE = "a path that resolves outside the folder"
 # Cell magics whose body is still Python; any other cell magic drops its cell.
 _PYTHON_CELL_MAGICS = ("%%time", "%%timeit", "%%capture")
 
@@ -37,14 +46,27 @@ class Source:
         return f"{self.path.name}, line {lineno}"
 
 
+def not_readable(path, folder):
+    """Why ``path``, an entry of ``folder``, is not read (``SYMLINK``, ``OUTSIDE``); None where it is."""
+    path = Path(path)
+    if path.is_symlink():
+        return SYMLINK
+    if not path.resolve().is_relative_to(Path(folder).resolve()):
+        return OUTSIDE
+    return None
+
+
 def find_submission(path):
-    """The submission file named by ``path``, or the one submission in a folder."""
+    """The submission file named by ``path``, or the one submission in a folder (never a link in it)."""
     path = Path(path)
     if path.is_dir():
-        found = sorted(p for p in path.iterdir() if p.suffix in SUFFIXES and p.is_file())
+        why_not = {p: not_readable(p, path) for p in sorted(path.iterdir()) if p.suffix in SUFFIXES}
+        found = [p for p, why in why_not.items() if not why and p.is_file()]
         if len(found) != 1:
             what = "no" if not found else f"{len(found)}"
-            raise GradeError(f"{path}: expected exactly one .py or .ipynb submission, found {what}")
+            unread = "; ".join(f"{p.name}: not read: {why}" for p, why in why_not.items() if why)
+            raise GradeError(f"{path}: expected exactly one .py or .ipynb submission, found {what}"
+                             + (f" ({unread})" if unread else ""))
         return found[0]
     if not path.is_file():
         raise GradeError(f"{path}: no such file")

@@ -41,8 +41,7 @@ from grader.checking import catalog
 from grader.checking.deadlines import FILE_TIME
 from grader.errors import GradeError
 from grader.classroom.gradebook import file_sha256, grader_version, now
-from grader.classroom.links import not_readable
-from grader.checking.submission import SUFFIXES
+from grader.checking.submission import SUFFIXES, not_readable
 from grader.version import install_hint
 
 # Modules the fork server imports once, so that each worker starts with them loaded.
@@ -110,7 +109,7 @@ def scan(directory, assignment=None, ignore=()):
     ``assignment``. Paths in ``ignore`` (the gradebook, the output folder) are
     passed over without a word; anything else is an ``Unused`` entry, a
     symbolic link or a path out of ``directory`` too ("not graded: a symbolic
-    link", ``grader.classroom.links``).
+    link", ``grader.checking.submission.not_readable``).
     """
     directory = Path(directory)
     if not directory.is_dir():

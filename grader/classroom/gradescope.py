@@ -110,9 +110,9 @@ def candidates(folder):
 
     Hidden files and folders, ``__MACOSX`` and notebook checkpoints are passed
     over; so are symbolic links, which could point at the grader's own files, and
-    whatever resolves outside ``folder`` (``grader.classroom.links``).
+    whatever resolves outside ``folder`` (``grader.checking.submission.not_readable``).
     """
-    from grader.classroom.links import not_readable
+    from grader.checking.submission import not_readable
 
     found, ignored = [], []
     for top, folders, files in os.walk(folder):

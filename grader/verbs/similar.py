@@ -22,8 +22,7 @@ from grader.classroom.batch import Unused, scan
 from grader.errors import GradeError
 from grader.classroom.fingerprints import TOP_LEVEL, fingerprint, stub_fingerprint
 from grader.classroom.gradebook import Gradebook, file_sha256
-from grader.classroom.links import not_readable
-from grader.checking.submission import load_source
+from grader.checking.submission import load_source, not_readable
 from grader.reporting.inert import terminal_line
 
 # Calibrated on the test submissions of the five NumPy assignments (tests/test_similar.py,
