@@ -62,7 +62,8 @@ class BatchSummary:
         if self.other_versions:
             lines.append("Graded by a worker with another grader version (they will be graded again "
                          "next time):")
-            lines += [f"  {terminal_line(task.label)}: {terminal_line(version)}" for task, version in self.other_versions]
+            lines += [f"  {terminal_line(task.label)}: {terminal_line(version)}"
+                      for task, version in self.other_versions]
         by_assignment = {}
         for graded in self.current:
             by_assignment.setdefault(graded.assignment, []).append(graded)
@@ -75,13 +76,13 @@ class BatchSummary:
                                                         if self.out else ""))
         return "\n".join(lines)
 
-
     def _dating(self):
         """Where a deadline went by a file's time, which the student's machine set, say so."""
         lines = []
         if self.file_dated:
             count = len(self.file_dated)
-            names = ", ".join(terminal_line(t.student) for t in self.file_dated[:10]) + (", ..." if count > 10 else "")
+            names = ", ".join(terminal_line(t.student) for t in self.file_dated[:10])
+            names += ", ..." if count > 10 else ""
             lines.append(f"Deadlines: {count} submission{'s' if count != 1 else ''} ({names}) "
                          + ("is dated by its file's modification time, which unzip restores from the archive "
                             "as the student's machine set it" if count == 1 else
@@ -89,8 +90,9 @@ class BatchSummary:
                             "archive as the students' machines set them")
                          + "; --times CSV gives the LMS's submission times instead.")
         if self.times_skipped:
-            lines.append(f"Deadlines: {self.times_skipped} submission{'s were' if self.times_skipped != 1 else ' was'} "
-                         "already graded and kept the grade, whatever time --times gives now; "
+            were = "s were" if self.times_skipped != 1 else " was"
+            lines.append(f"Deadlines: {self.times_skipped} submission{were} already graded and kept the grade, "
+                         "whatever time --times gives now; "
                          "--regrade grades again with these times.")
         return lines
 
@@ -207,11 +209,12 @@ def batch(*, directory, assignment=None, workers=None, scheduler=None, gradebook
             versions = {name: grader_version(name) for name in {t.assignment for t in found.tasks}}
             book.see(found.tasks)
             done = set() if regrade else book.graded_keys()
-            graded = [(t.student, t.assignment, t.sha256, versions[t.assignment]) in done for t in found.tasks]
+            already = [(t.student, t.assignment, t.sha256, versions[t.assignment]) in done for t in found.tasks]
             todo = [replace(t, options=dict(options or {}), require_confinement=require_confinement)
-                    for t, skip in zip(found.tasks, graded) if not skip]
+                    for t, skip in zip(found.tasks, already) if not skip]
             summary.skipped = len(found.tasks) - len(todo)
-            summary.times_skipped = sum(skip and t.submitted_from == GIVEN_TIMES for t, skip in zip(found.tasks, graded))
+            summary.times_skipped = sum(skip and t.submitted_from == GIVEN_TIMES
+                                        for t, skip in zip(found.tasks, already))
             if todo and scheduler:
                 pool = DaskPool(scheduler)
             batch_id = book.begin_batch("batch", {
