@@ -300,3 +300,17 @@ def test_a_file_too_deep_to_parse_is_compared_by_its_bytes(tmp_path):
     assert [who for who, _ in report.not_compared] == ["carol"]
     assert "RecursionError" in report.not_compared[0][1] and "compared by its bytes only" in report.not_compared[0][1]
     assert (report.pairs[0].a.student, report.pairs[0].b.student) == ("alice", "bob")
+
+
+def test_a_copy_hidden_in_a_string_that_it_executes_is_listed_not_passed_over(tmp_path):
+    import base64
+    name = "linear_regression"
+    original = ORIGINAL[name].read_text()
+    write(tmp_path / "class", "alice", original, name)
+    hidden = base64.b64encode(original.encode()).decode()
+    write(tmp_path / "class", "bob", f"import base64\nexec(base64.b64decode({hidden!r}).decode())\n", name)
+    write(tmp_path / "class", "dave", next(p for p in independent(name) if p != ORIGINAL[name]).read_text(), name)
+    code_, output, _ = cli("similar", tmp_path / "class", "--assignment", name)
+    assert code_ == 1, output
+    assert ("Not compared: bob: it runs code the fingerprinting cannot see (exec at line 2); "
+            "compared by its bytes only") in output

@@ -23,6 +23,10 @@ fingerprint that occurs twice counted twice. What the stub gives is removed: uni
 identical to one of the stub's, and every fingerprint the stub has.
 Winnowing would keep a sample of these; a class's submissions are small
 enough to keep them all.
+
+Code run from a string (``exec``, ``eval``, ``compile``) is text to the
+parse, which cannot see it: ``Fingerprint.unseen`` says where a submission
+does so, and `grade similar` does not take such a fingerprint for its code.
 """
 
 import ast
@@ -37,6 +41,7 @@ KEYWORD = "K"   # a keyword argument named like one of the student's parameters
 _BUILTINS = frozenset(dir(builtins))
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SKIPPED_FIELDS = {"ctx", "type_comment", "annotation", "returns", "kind", "type_params"}
+_RUNS_TEXT = frozenset({"exec", "eval", "compile"})  # builtins that run code given as a string
 
 
 @dataclass
@@ -58,6 +63,7 @@ class Fingerprint:
     units: list
     hashes: frozenset   # each fingerprint with its occurrence number: the set is the multiset of them
     key: tuple          # the normalised code as a whole: equal keys, the same code after normalising
+    unseen: tuple = ()  # (builtin, line) of each call that runs code from a string: "exec", 12
 
     @property
     def digests(self):
@@ -87,7 +93,24 @@ def fingerprint_text(text, stub=None):
             for _ in spans:
                 hashes.add(hash((digest, counts.get(digest, 0))))
                 counts[digest] = counts.get(digest, 0) + 1
-    return Fingerprint(units, frozenset(hashes), tuple(sorted(u.tokens for u in units)))
+    return Fingerprint(units, frozenset(hashes), tuple(sorted(u.tokens for u in units)), _runs_text(tree, names))
+
+
+def _runs_text(tree, names):
+    """``(builtin, line)`` of each call of ``exec``, ``eval`` or ``compile`` (not the student's own of that name)."""
+    found = []
+    for node in ast.walk(tree):
+        function = node.func if isinstance(node, ast.Call) else None
+        if isinstance(function, ast.Name) and function.id not in names.own_globals | names.api:
+            called = function.id
+        elif isinstance(function, ast.Attribute) and isinstance(function.value, ast.Name) \
+                and function.value.id in ("builtins", "__builtins__"):
+            called = function.attr
+        else:
+            continue
+        if called in _RUNS_TEXT:
+            found.append((called, node.lineno))
+    return tuple(sorted(found, key=lambda call: call[1]))
 
 
 @dataclass(frozen=True)

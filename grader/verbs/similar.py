@@ -44,11 +44,7 @@ class Candidate:
     sha256: str
     source: object = None          # grader.checking.submission.Source
     fingerprint: object = None     # grader.classroom.fingerprints.Fingerprint
-
-    @property
-    def stub_only(self):
-        """It parses, and has nothing of its own beyond the stub."""
-        return self.source is not None and not self.source.problem and self.fingerprint is None
+    stub_only: bool = False        # it parses, and has nothing of its own beyond the stub
 
 
 @dataclass
@@ -206,12 +202,16 @@ def _fingerprint(candidate, stub):
     if candidate.source.problem:
         return f"{candidate.source.problem} (compared by its bytes only)"
     try:
-        candidate.fingerprint = fingerprint(candidate.source, stub)
+        found = fingerprint(candidate.source, stub)
     except Exception as exc:  # RecursionError and MemoryError included
         return f"its code cannot be fingerprinted ({type(exc).__name__}: {exc})"
-    if not candidate.fingerprint.hashes:
-        candidate.fingerprint = None
+    if found.unseen:
+        calls = ", ".join(f"{name} at line {line}" for name, line in found.unseen[:3])
+        return f"it runs code the fingerprinting cannot see ({calls}); compared by its bytes only"
+    if not found.hashes:
+        candidate.stub_only = True
         return "nothing of its own beyond the stub"
+    candidate.fingerprint = found
     return None
 
 
