@@ -194,6 +194,7 @@ if _opened:
     assert "OPENED" not in text, text[:3000]
 
 
+@pytest.mark.slow  # every check waits out its budget, as for a submission that stops answering
 def test_reopening_its_own_request_pipe_cannot_hang_the_grader(tmp_path):
     body = '''
 import grader.sandbox.child
@@ -238,7 +239,7 @@ def test_a_huge_reply_frame_does_not_swell_the_grader(tmp_path):
 
 
 def test_a_deeply_nested_reply_fails_the_check_as_the_submissions_fault(tmp_path):
-    """The first call to predict answers with a frame nested 100,000 deep, then the real reply."""
+    """The first call to predict in each process answers with a frame nested 100,000 deep, then the real reply."""
     source = CORRECT.read_text() + '''
 import os as _os, struct as _struct, sys as _sys
 _real_predict = predict
@@ -256,8 +257,10 @@ def predict(*args, **kwargs):
     data = results(json_path)
     assert "please report" not in done.stdout + json.dumps(data)
     failed = [t for t in data["tests"] if t["status"] == "failed"]
-    assert len(failed) == 1, [(t["name"], t["output"]) for t in failed]
-    assert "cannot be read" in failed[0]["output"]
+    # Each fresh child (its scratch folder is new) sends the frame once more: every check it hits fails,
+    # as the submission's fault, and every other check passes.
+    assert failed and all("cannot be read" in t["output"] for t in failed), [(t["name"], t["output"]) for t in failed]
+    assert data["score"] > 0
 
 
 def test_a_large_submission_is_refused_before_it_is_read(tmp_path):
@@ -303,19 +306,19 @@ time.sleep(8)  # the disk stays full while the classmates' rows are committed
         subprocess.run(["umount", "-l", str(disk)])
 
 
+@pytest.mark.slow  # memory is slow to fault in on small virtual machines: 2 GB take 10-20 s
 def test_memory_is_limited_for_the_sandbox_as_a_whole(tmp_path):
-    """Four forks of 700 MB each: every one under the per-process limit, 2.8 GB together."""
+    """fit forks four processes of 600 MB each: every one under the per-process limit, 2.4 GB together."""
     body = '''
-import numpy as np
-_kids = []
-for _ in range(4):
-    _pid = os.fork()
-    if _pid == 0:
-        _block = np.ones(700 << 17)  # 700 MB, touched
-        time.sleep(30)
-        os._exit(0)
-    _kids.append(_pid)
-time.sleep(30)
+def fit(*args, **kwargs):
+    import numpy as np
+    for _ in range(4):
+        if os.fork() == 0:
+            _block = np.ones(600 << 17)  # 600 MB, touched
+            time.sleep(60)
+            os._exit(0)
+    time.sleep(60)
 '''
-    done = attack(tmp_path, body)
-    assert "limit is 2 GB" in done.stdout, done.stdout[-3000:]
+    attack(tmp_path, body)
+    messages = [t["output"] for t in results(tmp_path / "results.json")["tests"]]
+    assert any("of memory in 5 processes; the limit is 2 GB" in m for m in messages), messages

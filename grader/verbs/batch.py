@@ -144,7 +144,7 @@ def _clock(seconds):
 
 
 def batch(*, directory, assignment=None, workers=None, scheduler=None, gradebook=DEFAULT_PATH, out=None,
-          regrade=False, progress=True, start_method="forkserver", options=None, require_confinement=False):
+          regrade=False, progress=True, start_method="spawn", options=None, require_confinement=False):
     """Grade every submission in ``directory`` into ``gradebook``; returns a ``BatchSummary``.
 
     ``workers`` processes here (default: one per core), or the Dask cluster

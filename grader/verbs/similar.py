@@ -22,7 +22,7 @@ from grader.classroom.batch import Unused, scan
 from grader.errors import GradeError
 from grader.classroom.fingerprints import TOP_LEVEL, fingerprint, stub_fingerprint
 from grader.classroom.gradebook import Gradebook, file_sha256
-from grader.checking.submission import load_source
+from grader.checking.submission import load_source, with_syntax_check
 
 # Calibrated on the test submissions of the five NumPy assignments (tests/test_similar.py,
 # benchmarks/similar.py): pairs of independently written correct solutions score at most
@@ -194,7 +194,7 @@ def rank(candidates):
 
 def _fingerprint(candidate, stub):
     """Fill in the candidate's source and fingerprint; returns why it cannot be compared, or None."""
-    candidate.source = load_source(candidate.path)
+    candidate.source = with_syntax_check(load_source(candidate.path))
     if candidate.source.problem:
         return f"{candidate.source.problem} (compared by its bytes only)"
     candidate.fingerprint = fingerprint(candidate.source, stub)
