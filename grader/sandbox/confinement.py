@@ -226,7 +226,7 @@ def apply(plan):
         if uid == NOBODY:
             layers.append("user nobody")
         elif uid is not None:
-            layers.append(f"uid {uid} of its own" + (
+            layers.append("a uid of its own" + (
                 " (reading past file modes, within Landlock's rules: the interpreter is not readable "
                 "by other users)" if keep else ""))
     if not landlock and "user nobody" not in layers:
