@@ -72,14 +72,13 @@ def build():
     """The filter as a list of (code, jt, jf, k) instructions; None where it is not built for this machine."""
     if platform.machine() not in ("x86_64", "AMD64"):
         return None
-    denied = sorted({nr for family in DENIED.values() for nr in family.values()})
+    special = {_CLONE: "clone", _CLONE3: "enosys", _IOCTL: "ioctl"}
+    targets = {**{nr: "eperm" for family in DENIED.values() for nr in family.values()}, **special}
     # Labels, resolved to jump offsets below: each jump names the instruction it goes to.
     program = [
         ("ld", _ARCH), ("jeq", AUDIT_ARCH_X86_64, "nr", "kill"),
         ("label", "nr"), ("ld", _NR), ("jge", _X32_BIT, "kill", None),
-        *[("jeq", nr, "eperm", None) for nr in denied],
-        ("jeq", _CLONE, "clone", None), ("jeq", _CLONE3, "enosys", None), ("jeq", _IOCTL, "ioctl", None),
-        ("ret", _RET_ALLOW),
+        *_search(sorted(targets.items())),
         ("label", "clone"), ("ld", _ARG0), ("jset", _CLONE_NAMESPACES, "eperm", "allow"),
         ("label", "ioctl"), ("ld", _ARG1),
         *[("jeq", request, "eperm", None) for request in _TERMINAL_INJECTION],
@@ -89,6 +88,17 @@ def build():
         ("label", "kill"), ("ret", _RET_KILL_PROCESS),
     ]
     return _assemble(program)
+
+
+def _search(pairs, depth=0):
+    """A binary search over ``(number, label)`` pairs: each call costs a few comparisons, not one per
+    refused number; a number that is not there is allowed."""
+    if len(pairs) <= 3:
+        return [*[("jeq", nr, label, None) for nr, label in pairs], ("ret", _RET_ALLOW)]
+    middle = len(pairs) // 2
+    right = f"right{depth}.{pairs[middle][0]}"
+    return [("jge", pairs[middle][0], right, None), *_search(pairs[:middle], depth + 1),
+            ("label", right), *_search(pairs[middle:], depth + 1)]
 
 
 def _assemble(program):
@@ -117,18 +127,27 @@ def _assemble(program):
     return out
 
 
-def install(libc, instructions):
-    """Apply ``instructions`` to this thread and its future children (``no_new_privs`` must be set)."""
-
-    class Instruction(ctypes.Structure):
-        _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte),
-                    ("k", ctypes.c_uint)]
-
-    class Program(ctypes.Structure):
-        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(Instruction))]
-
-    array = (Instruction * len(instructions))(*[Instruction(*i) for i in instructions])
-    return libc.prctl(22, 2, ctypes.byref(Program(len(instructions), array)), 0, 0) == 0  # SET_SECCOMP, FILTER
+class _Instruction(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte), ("k", ctypes.c_uint)]
 
 
-MARK = [(_RET, 0, 0, _RET_ALLOW)]  # allows every call: the kernel-kept mark of a sandbox's processes
+class _Program(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_Instruction))]
+
+
+def program(instructions):
+    """``instructions`` as the kernel reads them (made once, in a zygote before it forks)."""
+    array = (_Instruction * len(instructions))(*[_Instruction(*i) for i in instructions])
+    built = _Program(len(instructions), array)
+    built.keep = array  # the program points into the array
+    return built
+
+
+def install(libc, built):
+    """Apply ``built`` (from ``program``) to this thread and its future children (``no_new_privs`` first)."""
+    return libc.prctl(22, 2, ctypes.byref(built), 0, 0) == 0  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
+
+
+MARK = program([(_RET, 0, 0, _RET_ALLOW)])  # allows every call: the kernel-kept mark of a sandbox's processes
+_BUILT = build()
+DENY = program(_BUILT) if _BUILT is not None else None
