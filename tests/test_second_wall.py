@@ -322,3 +322,76 @@ def fit(*args, **kwargs):
     attack(tmp_path, body)
     messages = [t["output"] for t in results(tmp_path / "results.json")["tests"]]
     assert any("of memory in 5 processes; the limit is 2 GB" in m for m in messages), messages
+
+
+def test_the_deny_list_leaves_what_python_numpy_and_threads_need():
+    """In a fork under the filter: threads, fork, socketpair, pipes and numpy work; each refused family fails."""
+    import ctypes
+    import errno as errnos
+
+    from grader.sandbox import seccomp
+    from test_confinement import in_fork
+
+    def confined():
+        import threading
+
+        import numpy as np
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.syscall.restype = ctypes.c_long
+        libc.prctl(38, 1, 0, 0, 0)
+        assert seccomp.install(libc, seccomp.DENY)
+        seen = {}
+        results_ = []
+        worker = threading.Thread(target=lambda: results_.append(float(np.linalg.norm(np.ones(1000)))))
+        worker.start()
+        worker.join()
+        seen["thread"] = results_ == [pytest.approx(31.6227766)] or results_
+        a, b = socket.socketpair()
+        a.send(b"x")
+        seen["socketpair"] = b.recv(1) == b"x"
+        pid = os.fork()
+        if pid == 0:
+            os._exit(7)
+        seen["fork"] = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 7
+        for name, call in [("socket", lambda: libc.syscall(41, socket.AF_UNIX, socket.SOCK_STREAM, 0)),
+                           ("shmget", lambda: libc.syscall(29, 0, 4096, 0o1600)),
+                           ("keyctl", lambda: libc.syscall(250, 0, -3, 0)),
+                           ("clone(CLONE_NEWUSER)", lambda: libc.syscall(56, 0x10000000 | 17, 0, 0, 0, 0)),
+                           ("clone3", lambda: libc.syscall(435, 0, 0)),
+                           ("ioctl(TIOCSTI)", lambda: libc.syscall(16, 0, 0x5412, 0))]:
+            result = call()
+            seen[name] = (result, ctypes.get_errno())
+        return seen
+
+    seen = eval(in_fork(confined))
+    assert {k: seen[k] for k in ("thread", "socketpair", "fork")} == {"thread": True, "socketpair": True, "fork": True}
+    for name in ("socket", "shmget", "keyctl", "clone(CLONE_NEWUSER)", "ioctl(TIOCSTI)"):
+        assert seen[name] == (-1, errnos.EPERM), (name, seen[name])
+    assert seen["clone3"] == (-1, errnos.ENOSYS)
+
+
+@pytest.mark.skipif(not ROOT, reason="becomes an unprivileged user to see the confinement such a grader gets")
+def test_a_grader_that_is_not_root_gets_the_deny_list_and_a_process_limit(tmp_path):
+    import resource  # noqa: F401  the child has it before it confines itself
+
+    from test_confinement import in_fork
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    os.chown(scratch, 65534, 65534)
+    plan = confinement.plan(("reference",), scratch)
+
+    def confined():
+        os.setgroups([])
+        os.setgid(65534)
+        os.setuid(65534)
+        described = confinement.apply({**plan, "uid": None})
+        try:
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            udp = "opened"
+        except PermissionError:
+            udp = "refused"
+        return described, udp
+
+    described, udp = eval(in_fork(confined))
+    assert udp == "refused"
+    assert "seccomp deny-list" in described and "process limit" in described and "namespace" not in described
