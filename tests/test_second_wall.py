@@ -263,6 +263,29 @@ def predict(*args, **kwargs):
     assert data["score"] > 0
 
 
+@pytest.mark.parametrize("frame", [
+    b'[1, 2]', b'{"ok": 1, "surprise": 2}', b'{"error": {"type": 1, "message": "m", "not_implemented": 0}}',
+    b'{"ok": {"__nd__": ["float64", "abc", "AAAA"]}}', b'{"ok": {"__dict__": 5}}', b'{"dropped": "many"}',
+])
+def test_a_reply_of_the_wrong_shape_fails_the_check_as_the_submissions_fault(tmp_path, frame):
+    source = CORRECT.read_text() + f'''
+import os as _os, struct as _struct, sys as _sys
+_real_predict = predict
+def predict(*args, **kwargs):
+    _payload = {frame!r}
+    _os.write(int(_sys.argv[2]), _struct.pack("!Q", len(_payload)) + _payload)
+    return _real_predict(*args, **kwargs)
+'''
+    target, json_path = tmp_path / "linear_regression.py", tmp_path / "results.json"
+    target.write_text(source)
+    done = run_cli("submit", target, "--json", json_path)
+    data = results(json_path)
+    assert "please report" not in done.stdout + json.dumps(data)
+    failed = [t for t in data["tests"] if t["status"] == "failed"]
+    assert failed and all("cannot be read" in t["output"] for t in failed), [(t["name"], t["output"]) for t in failed]
+    assert data["score"] > 0
+
+
 def test_a_large_submission_is_refused_before_it_is_read(tmp_path):
     target = tmp_path / "linear_regression.py"
     target.write_text(PRELUDE + "_DATA = [\n" + "    1.0,\n" * 900_000 + "]\n")

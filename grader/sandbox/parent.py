@@ -144,7 +144,13 @@ class Sandbox:
             self.import_failure = (f"{where}: syntax error: {err['syntax']}; no check could run"
                                    if err.get("syntax") else f"importing {where} raised {err['message']}")
             raise ImportFailed(self.import_failure)
-        self.names = tuple(reply["ok"])
+        names = reply.get("ok")
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            self._kill()
+            self.import_failure = ("importing the file: the submission's process sent a reply that cannot be "
+                                   "read (not the list of its names); no check could run")
+            raise ImportFailed(self.import_failure)
+        self.names = tuple(names)
 
     def _alive(self):
         return self.process is not None and self.process.poll() is None
@@ -203,7 +209,7 @@ class Sandbox:
                 if "event" not in reply:
                     break
                 if on_event is not None:
-                    on_event(wire.decode(reply["event"]))
+                    on_event(self._decoded(reply["event"], what))
         finally:
             self.student_seconds += time.monotonic() - started
         if "missing" in reply:
@@ -215,9 +221,16 @@ class Sandbox:
                 raise NotImplementedYet(f"{name} is not implemented yet (it raises NotImplementedError)"
                                         + (f", called by {what}" if name != what else ""))
             raise SubmissionFailure(f"{what} raised {err['message']} ({self.source.where(err['line'])})")
+        if "ok" not in reply:
+            self._kill()
+            raise SubmissionFailure(f"{what}: the submission's process sent a reply that cannot be read "
+                                    "(no answer in it); the process was stopped")
+        return self._decoded(reply["ok"], what)
+
+    def _decoded(self, data, what):
         try:
-            return wire.decode(reply["ok"])
-        except (WireError, ValueError, TypeError) as exc:
+            return wire.decode(data)
+        except (WireError, ValueError, TypeError, KeyError, IndexError, RecursionError) as exc:
             self._kill()
             raise SubmissionFailure(f"{what} sent back something that cannot be read: {exc}") from None
 
