@@ -418,3 +418,22 @@ def test_a_grader_that_is_not_root_gets_the_deny_list_and_a_process_limit(tmp_pa
     described, udp = eval(in_fork(confined))
     assert udp == "refused"
     assert "seccomp deny-list" in described and "process limit" in described and "namespace" not in described
+
+
+@pytest.mark.skipif(not ROOT, reason="the limit that holds for root: a uid of the child's own")
+def test_the_process_limit_holds_for_a_grader_that_runs_as_root(tmp_path):
+    body = '''
+_made = 0
+for _ in range(800):
+    try:
+        if os.fork() == 0:
+            time.sleep(20)
+            os._exit(0)
+        _made += 1
+    except OSError:
+        break
+raise RuntimeError(f"FORKED {_made}")
+'''
+    done = attack(tmp_path, body)
+    made = int(done.stdout.split("FORKED ")[1].split()[0].rstrip(";"))
+    assert made < 512, made

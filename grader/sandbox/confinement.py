@@ -41,7 +41,6 @@ _SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/localtime", "/etc/
                  "/proc/cpuinfo", "/proc/meminfo", "/proc/stat", "/proc/loadavg",
                  "/sys/devices/system/cpu", "/sys/fs/cgroup")
 _DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
-_MORE_PROCESSES = 512  # what a submission may start beyond what runs already
 # Of its own /proc entry, what the interpreter, numpy and TensorFlow read; not fd/ (its pipes), net/, task/.
 _OWN_PROC = ("stat", "statm", "status", "maps", "smaps", "limits", "cgroup", "mountinfo", "mounts", "cmdline",
              "comm", "auxv", "exe", "cpuset", "sched", "oom_score_adj")
@@ -71,7 +70,7 @@ def missing(blocked=("reference",)):
     return "Landlock is not available on this kernel, and the grader does not run as root"
 
 
-def plan(blocked, scratch, scratch_mb=512, scratch_files=10_000):
+def plan(blocked, scratch, scratch_mb=512, scratch_files=10_000, processes=512):
     """What ``apply`` needs: the paths to read and write, the blocked packages' paths, the scratch
     folder's size, and (as root) the uid of the child's own."""
     import secrets
@@ -79,7 +78,7 @@ def plan(blocked, scratch, scratch_mb=512, scratch_files=10_000):
     return {**_read_plan(tuple(blocked)), "write": [os.path.realpath(scratch)], "landlock": landlock_abi(),
             "uid": uid, "read_by_others": _interpreter_read_by_others(), "scratch_mb": int(scratch_mb),
             "seccomp": os.environ.get("GRADE_SECCOMP") != "0",  # off only to measure what it costs
-            "scratch_files": int(scratch_files)}
+            "scratch_files": int(scratch_files), "processes": int(processes)}
 
 
 @functools.lru_cache(maxsize=1)
@@ -217,7 +216,7 @@ def apply(plan):
             layers.append("seccomp mark")
         if deny is not None and seccomp.install(libc, deny):
             layers.append("seccomp deny-list")
-    _limit_processes(own_uid)
+    _limit_processes(own_uid, plan.get("processes", 512))
     layers.append("process limit")
     if root:
         uid = plan["uid"] if own_uid else NOBODY if not landlock and _nobody_can_run(plan) else None
@@ -277,8 +276,8 @@ def _landlock(plan):
     return f"landlock ABI {ruleset.abi}: {', '.join(kinds)}"
 
 
-def _limit_processes(own_uid):
-    """At most ``_MORE_PROCESSES`` tasks for a sandbox with a uid of its own; otherwise that many more
+def _limit_processes(own_uid, more):
+    """At most ``more`` tasks (threads too) for a sandbox with a uid of its own; otherwise that many more
     than the machine runs now (the limit counts per user, and root is exempt unless it becomes one)."""
     import resource
     running = 0
@@ -289,7 +288,7 @@ def _limit_processes(own_uid):
         except (OSError, IndexError, ValueError):
             return
     soft, hard = resource.getrlimit(resource.RLIMIT_NPROC)
-    limit = running + _MORE_PROCESSES
+    limit = running + more
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_NPROC, (limit, limit))

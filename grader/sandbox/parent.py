@@ -119,7 +119,7 @@ class Sandbox:
                   "module_name": module_name(self.source.path),
                   "blocked": list(self.blocked), "output_cap": limits.output_chars,
                   "confinement": confinement.plan(self.blocked, self.scratch, limits.scratch_mb,
-                                                  limits.scratch_files),
+                                                  limits.scratch_files, limits.processes),
                   "rlimits": {"AS": limits.memory_mb << 20, "CPU": limits.cpu_seconds,
                               "FSIZE": limits.file_mb << 20, "CORE": 0}}
         started = time.monotonic()

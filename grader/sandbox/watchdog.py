@@ -4,8 +4,9 @@ scratch folder's size where no sized file system holds it.
 Per-process limits (``setrlimit``) let a submission multiply what it may use by forking. The parent
 looks at the sandbox's processes (the child's tree and the orphans adopted by its subreapers, as
 ``grader.sandbox.reaper`` finds them) between the slices of every wait for the child, and stops the
-child once they use more than the limits together. Memory is resident memory (pages shared by
-forks count once per process: an upper bound). A scratch folder on its own tmpfs (as root) is sized
+child once they use more than the limits together. Memory is the proportional set size (a page
+shared by N processes, as a fork shares its parent's, counts 1/N in each), resident memory where
+the kernel has no ``smaps_rollup``. A scratch folder on its own tmpfs (as root) is sized
 by the kernel; elsewhere the parent counts its files and bytes, every ``_SCRATCH_SECONDS``.
 """
 
@@ -40,7 +41,7 @@ class Watchdog:
             except (OSError, IndexError):
                 continue
             cpu += sum(int(f) for f in fields[11:15]) / _TICKS  # utime, stime, cutime, cstime
-            resident += int(fields[21]) * _PAGE
+            resident += _proportional(pid, int(fields[21]) * _PAGE)
         count = f"{len(pids)} process{'es' if len(pids) != 1 else ''}"
         limit = self.limits.memory_mb << 20
         if resident > limit:
@@ -66,6 +67,18 @@ class Watchdog:
         if size > self.limits.scratch_mb << 20:
             return f"wrote {_size(size)} of files; the limit is {_size(self.limits.scratch_mb << 20)}"
         return ""
+
+
+def _proportional(pid, resident):
+    """The process's proportional set size in bytes; ``resident`` where it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) << 10
+    except (OSError, ValueError, IndexError):
+        pass
+    return resident
 
 
 def _size(n):
