@@ -119,47 +119,32 @@ if _id >= 0:
         subprocess.run(["ipcrm", "-M", str(key)], capture_output=True)
 
 
+def assert_nothing_arrives(tmp_path, server, receive, send):
+    """Grade an attack whose ``send`` (code) aims at ``server``; ``receive(server)`` must find nothing."""
+    server.setblocking(False)
+    try:
+        attack(tmp_path, f"import socket\ntry:\n    {send}\nexcept OSError:\n    pass\n")
+        with pytest.raises(BlockingIOError):
+            receive(server)
+    finally:
+        server.close()
+
+
 def test_a_pathname_unix_socket_outside_the_sandbox_answers_nobody(tmp_path):
     path = str(tmp_path / "answers.sock")
     server = socket.socket(socket.AF_UNIX)
     server.bind(path)
     server.listen(4)
-    server.setblocking(False)
-    body = f'''
-import socket
-try:
-    _s = socket.socket(socket.AF_UNIX)
-    _s.connect({path!r})
-    _s.sendall(b"answers, please")
-except OSError:
-    pass
-'''
-    try:
-        attack(tmp_path, body)
-        with pytest.raises(BlockingIOError):
-            server.accept()
-    finally:
-        server.close()
+    assert_nothing_arrives(tmp_path, server, lambda s: s.accept(),
+                           f"_s = socket.socket(socket.AF_UNIX); _s.connect({path!r}); _s.sendall(b'answers')")
 
 
 def test_udp_to_localhost_reaches_nobody(tmp_path):
     server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     server.bind(("127.0.0.1", 0))
-    server.setblocking(False)
-    body = f'''
-import socket
-for _family, _address in [(socket.AF_INET, ("127.0.0.1", {server.getsockname()[1]}))]:
-    try:
-        socket.socket(_family, socket.SOCK_DGRAM).sendto(b"the hidden inputs", _address)
-    except OSError:
-        pass
-'''
-    try:
-        attack(tmp_path, body)
-        with pytest.raises(BlockingIOError):
-            server.recvfrom(100)
-    finally:
-        server.close()
+    address = ("127.0.0.1", server.getsockname()[1])
+    assert_nothing_arrives(tmp_path, server, lambda s: s.recvfrom(100),
+                           f"socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'the inputs', {address!r})")
 
 
 def test_other_kernel_doors_are_shut(tmp_path):
@@ -238,36 +223,9 @@ def test_a_huge_reply_frame_does_not_swell_the_grader(tmp_path):
     assert rss < 300, f"the grader's peak RSS was {rss:.0f} MB"
 
 
-def test_a_deeply_nested_reply_fails_the_check_as_the_submissions_fault(tmp_path):
-    """The first call to predict in each process answers with a frame nested 100,000 deep, then the real reply."""
-    source = CORRECT.read_text() + '''
-import os as _os, struct as _struct, sys as _sys
-_real_predict = predict
-def predict(*args, **kwargs):
-    if not _os.path.exists("fired"):
-        open("fired", "w").close()
-        _payload = b"[" * 100000 + b"]" * 100000
-        _fd = int(_sys.argv[2])
-        _os.write(_fd, _struct.pack("!Q", len(_payload)) + _payload)
-    return _real_predict(*args, **kwargs)
-'''
-    target, json_path = tmp_path / "linear_regression.py", tmp_path / "results.json"
-    target.write_text(source)
-    done = run_cli("submit", target, "--json", json_path)
-    data = results(json_path)
-    assert "please report" not in done.stdout + json.dumps(data)
-    failed = [t for t in data["tests"] if t["status"] == "failed"]
-    # Each fresh child (its scratch folder is new) sends the frame once more: every check it hits fails,
-    # as the submission's fault, and every other check passes.
-    assert failed and all("cannot be read" in t["output"] for t in failed), [(t["name"], t["output"]) for t in failed]
-    assert data["score"] > 0
-
-
-@pytest.mark.parametrize("frame", [
-    b'[1, 2]', b'{"ok": 1, "surprise": 2}', b'{"error": {"type": 1, "message": "m", "not_implemented": 0}}',
-    b'{"ok": {"__nd__": ["float64", "abc", "AAAA"]}}', b'{"ok": {"__dict__": 5}}', b'{"dropped": "many"}',
-])
-def test_a_reply_of_the_wrong_shape_fails_the_check_as_the_submissions_fault(tmp_path, frame):
+def assert_unreadable_reply_costs_only_its_checks(tmp_path, frame):
+    """A correct file whose predict first writes ``frame`` (bytes) straight to the reply channel, then
+    answers: each check that frame reaches fails as the submission's fault, every other check passes."""
     source = CORRECT.read_text() + f'''
 import os as _os, struct as _struct, sys as _sys
 _real_predict = predict
@@ -284,6 +242,19 @@ def predict(*args, **kwargs):
     failed = [t for t in data["tests"] if t["status"] == "failed"]
     assert failed and all("cannot be read" in t["output"] for t in failed), [(t["name"], t["output"]) for t in failed]
     assert data["score"] > 0
+
+
+def test_a_deeply_nested_reply_fails_the_check_as_the_submissions_fault(tmp_path):
+    """On the old grader: "please report it", the child kept, and every later reply answering the call before."""
+    assert_unreadable_reply_costs_only_its_checks(tmp_path, b"[" * 100000 + b"]" * 100000)
+
+
+@pytest.mark.parametrize("frame", [
+    b'[1, 2]', b'{"ok": 1, "surprise": 2}', b'{"error": {"type": 1, "message": "m", "not_implemented": 0}}',
+    b'{"ok": {"__nd__": ["float64", "abc", "AAAA"]}}', b'{"ok": {"__dict__": 5}}', b'{"dropped": "many"}',
+])
+def test_a_reply_of_the_wrong_shape_fails_the_check_as_the_submissions_fault(tmp_path, frame):
+    assert_unreadable_reply_costs_only_its_checks(tmp_path, frame)
 
 
 def test_a_large_submission_is_refused_before_it_is_read(tmp_path):
