@@ -1,7 +1,7 @@
 """Benchmark `grade batch`: throughput, speed-up from 1 to 2 workers, gradebook overhead.
 
     python benchmarks/batch.py [--students 40] [--small 20] [--workers 1 2]
-                               [--start-methods spawn plain] [--repeat N]
+                               [--start-methods fork plain] [--repeat N]
 
 Builds two classes of ``--students`` linear-regression submissions in a
 scratch folder, each the correct and buggy test variants, cycled, and hostile
@@ -17,13 +17,13 @@ ones, in a shuffled order:
 
 Then, each in a fresh Python process with a fresh gradebook:
 
-1. each class with each ``--workers`` count (fork server): wall time,
+1. each class with each ``--workers`` count (spawned workers): wall time,
    submissions per second, speed-up over the first count, and the time spent
    committing each submission's results to the gradebook;
 2. the mixed class with each of ``--start-methods`` at the last worker count:
-   ``spawn`` (workers start as fresh interpreters instead of forks of the fork
-   server) and ``plain`` (no zygote: each sandbox child is a fresh interpreter
-   that imports numpy, as `grade submit` does);
+   ``fork`` (workers are forks of the batch's process instead of fresh
+   interpreters) and ``plain`` (no zygote: each sandbox child is a fresh
+   interpreter that imports numpy, as `grade submit` does);
 3. ``--small`` correct and buggy submissions (no hostile ones), every check of
    the assignment, through the `grade batch` command line end to end (the
    interpreter's start included), at the last worker count: the figure to
@@ -94,10 +94,10 @@ def build_class(folder, students, hostile=(), seed=0):
 
 
 def run_verb(directory, gradebook, workers, start_method):
-    """``start_method`` "plain": the fork server, without the zygote (GRADE_ZYGOTE=0)."""
+    """``start_method`` "plain": spawned workers, without the zygote (GRADE_ZYGOTE=0)."""
     plain = start_method == "plain"
     args = {"directory": str(directory), "gradebook": str(gradebook), "workers": workers,
-            "start_method": "forkserver" if plain else start_method}
+            "start_method": "spawn" if plain else start_method}
     env = {**os.environ, "GRADE_ZYGOTE": "0"} if plain else None
     out = subprocess.run([sys.executable, "-c", RUN, json.dumps(args)], capture_output=True, text=True,
                          check=True, cwd=ROOT, env=env)
@@ -120,9 +120,9 @@ def main():
     parser.add_argument("--students", type=int, default=40)
     parser.add_argument("--small", type=int, default=20)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--start-methods", nargs="*", default=["spawn", "plain"],
-                        help="compared with the fork server and zygote at the last worker count: spawn "
-                             "(workers start a fresh interpreter), plain (no zygote: each sandbox child "
+    parser.add_argument("--start-methods", nargs="*", default=["fork", "plain"],
+                        help="compared with spawned workers and zygote at the last worker count: fork "
+                             "(workers are forks of the batch), plain (no zygote: each sandbox child "
                              "is a fresh interpreter)")
     parser.add_argument("--repeat", type=int, default=3,
                         help="take each measurement N times; print the best and the median")
@@ -135,7 +135,7 @@ def main():
                    "endless": build_class(scratch / "endless", options.students,
                                           [*HOSTILE.values(), *ENDLESS.values()])}
         small = build_class(scratch / "small", options.small)
-        configs = [(name, "forkserver", w) for name in classes for w in options.workers]
+        configs = [(name, "spawn", w) for name in classes for w in options.workers]
         configs += [("mixed", method, options.workers[-1]) for method in options.start_methods]
         measured = {config: [] for config in configs}
         cli_runs, line = [], ""
@@ -152,13 +152,13 @@ def main():
             results = measured[config]
             seconds = min(r["seconds"] for r in results)
             middle = statistics.median(r["seconds"] for r in results)
-            base = min(r["seconds"] for r in measured[name, "forkserver", options.workers[0]])
+            base = min(r["seconds"] for r in measured[name, "spawn", options.workers[0]])
             per_submission = statistics.median(
                 r["record_seconds"] / max(r["graded"] + r["failed"], 1) for r in results)
-            reference = measured[name, "forkserver", options.workers[0]][0]["scores"]
+            reference = measured[name, "spawn", options.workers[0]][0]["scores"]
             same = all(r["scores"] == reference for r in results)
-            label = {"forkserver": "fork server, zygote", "spawn": "spawn, zygote",
-                     "plain": "fork server, no zygote"}.get(method, method)
+            label = {"spawn": "spawn, zygote", "fork": "fork, zygote",
+                     "plain": "spawn, no zygote"}.get(method, method)
             print(f"{name:>7}, --workers {workers} ({label}): {seconds:6.2f} s (median {middle:.2f}), "
                   f"{options.students / seconds:5.2f} submissions/s, speed-up {base / seconds:.2f}x; "
                   f"graded {results[0]['graded']}, failed to grade {results[0]['failed']}; gradebook "

@@ -1,17 +1,22 @@
-"""What confinement costs: per child, and on a whole `grade submit`, with and without Landlock.
+"""What confinement costs: per child, and on a whole `grade submit`, with and without Landlock, and
+with and without the seccomp deny-list.
 
     python benchmarks/confinement.py [ASSIGNMENT] [--runs N]
 
 Prints medians over N runs, interleaved so that both sides see the same machine:
 - ``apply`` alone, in forks of a process that has imported the grader's child
   side (as a zygote's fork does): every layer, then the same fork doing nothing;
+  the deny-list's installation alone, and (as root) the namespaces and scratch mount alone;
+- what the deny-list adds to each system call (``getppid`` in a loop, with and without it);
 - a sandbox's child start to its first answer, plain (``python -I -m
   grader.sandbox.child``) and forked from a zygote, confined and with ``GRADE_LANDLOCK=0``
   (no Landlock; the other layers stay);
-- the whole `grade submit` command on the reference, both ways, as a ratio.
+- the whole `grade submit` command on the reference, each way, as a ratio (``GRADE_SECCOMP=0``
+  leaves the deny-list out).
 """
 
 import argparse
+import ctypes
 import os
 import shutil
 import statistics
@@ -21,7 +26,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from grader.sandbox import confinement, zygote
+import resource  # noqa: F401  the child has imported it before it confines itself
+
+from grader.sandbox import confinement, seccomp, zygote
 from grader.checking.catalog import get_assignment
 from grader.sandbox.parent import Limits, Sandbox
 from grader.checking.submission import load_source
@@ -74,6 +81,29 @@ def main():
           f"{len(plan['read'])} read rules")
     print(f"  apply() in a fork (every layer):  {median(applied) * 1e3:7.2f} ms "
           f"(a fork doing nothing: {median(bare) * 1e3:.3f} ms)")
+    libc = ctypes.CDLL(None, use_errno=True)
+    deny = seccomp.DENY
+    installed = [fork_seconds(lambda: (libc.prctl(38, 1, 0, 0, 0), seccomp.install(libc, deny)))
+                 for _ in range(args.runs)]
+    print(f"    of which the seccomp deny-list ({deny.len} instructions): {median(installed) * 1e3:.3f} ms")
+    if os.geteuid() == 0:
+        spaces = [fork_seconds(lambda: confinement._namespaces(libc, plan, plan["uid"])) for _ in range(args.runs)]
+        print(f"    of which the namespaces and the scratch tmpfs: {median(spaces) * 1e3:.3f} ms")
+    calls = 100_000
+    per_call = {}
+    for filtered in (False, True):
+        def loop():
+            if filtered:
+                libc.prctl(38, 1, 0, 0, 0)
+                seccomp.install(libc, deny)
+            started = time.perf_counter()
+            for _ in range(calls):
+                os.getppid()
+            os.write(2, b"")  # keeps the loop's time apart from the install's
+            return time.perf_counter() - started
+        per_call[filtered] = median([fork_seconds(loop) for _ in range(max(3, args.runs // 4))]) / calls
+    print(f"  a system call (getppid, {calls} in a loop, with install): {per_call[False] * 1e9:.0f} ns, "
+          f"{per_call[True] * 1e9:.0f} ns with the deny-list")
 
     for zygote_on in (False, True):
         with_ll, without = [], []
@@ -87,17 +117,20 @@ def main():
               f"{(median(with_ll) - median(without)) * 1e3:+.2f} ms")
     print(f"    ({described})")
 
-    commands = {True: [], False: []}
+    ways = {"confined": {}, "without Landlock": {"GRADE_LANDLOCK": "0"},
+            "without the deny-list": {"GRADE_SECCOMP": "0"}}
+    commands = {way: [] for way in ways}
     for _ in range(args.runs):
-        for landlock in (True, False):
-            env = {**os.environ, "GRADE_LANDLOCK": "1" if landlock else "0"}
+        for way, switches in ways.items():
+            env = {**os.environ, **switches}
             started = time.perf_counter()
             subprocess.run([sys.executable, "-m", "grader.cli", "submit", str(submission), "--json",
                             str(folder / "r.json")], check=True, capture_output=True, env=env)
-            commands[landlock].append(time.perf_counter() - started)
-    confined, unconfined = median(commands[True]), median(commands[False])
-    print(f"  grade submit {assignment.name}: {confined:.3f} s confined, {unconfined:.3f} s without "
-          f"Landlock: ratio {confined / unconfined:.3f}")
+            commands[way].append(time.perf_counter() - started)
+    confined = median(commands["confined"])
+    print(f"  grade submit {assignment.name}: {confined:.3f} s confined; " + "; ".join(
+        f"{median(commands[way]):.3f} s {way} (ratio {confined / median(commands[way]):.3f})"
+        for way in list(ways)[1:]))
     shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -228,6 +228,29 @@ def test_a_submission_that_fails_to_grade_is_recorded_and_graded_next_time(tmp_p
     assert {g.student: g.status for g in by_student(gradebook).values()} == {"alice": "graded", "bob": "graded"}
 
 
+def test_a_gradebook_commit_that_fails_is_tried_again_then_the_batch_stops_with_every_row_kept(tmp_path, monkeypatch):
+    """A full disk for a moment costs nothing; one that stays full stops the batch, and says why."""
+    import grader.verbs.batch as verb
+    folder = make_class(tmp_path / "class", {"alice": BUGGY, "bob": BUGGY, "carol": BUGGY, "dave": BUGGY})
+    gradebook = tmp_path / "g.sqlite"
+    monkeypatch.setattr(verb, "LocalPool", FailingPool)
+    monkeypatch.setattr(verb, "COMMIT_WAITS", (0, 0))
+    real, calls = Gradebook.record, []
+
+    def record(self, task, **fields):
+        calls.append(task.student)
+        if task.student == "bob" and calls.count("bob") < 3 or task.student == "carol":
+            raise sqlite3.OperationalError("database or disk is full")
+        return real(self, task, **fields)
+
+    monkeypatch.setattr(Gradebook, "record", record)
+    code, stdout, stderr = cli("batch", folder, "--gradebook", gradebook, "-q")
+    assert code == 2, (stdout, stderr)
+    assert "could not be written (database or disk is full), 3 times" in stderr and "2 gradings" in stderr, stderr
+    assert calls.count("bob") == 3 and calls.count("carol") == 3 and "dave" not in calls
+    assert [r[0] for r in runs(gradebook)] == ["alice", "bob"]
+
+
 def test_one_batch_at_a_time_per_gradebook(tmp_path):
     from grader.verbs.batch import _lock
     folder = make_class(tmp_path / "class", {"alice": CORRECT})

@@ -5,7 +5,7 @@ import pytest
 
 from grader.errors import GradeError
 from grader.checking.grading import grade_file
-from grader.checking.submission import find_submission, load_source
+from grader.checking.submission import find_submission, load_source, with_syntax_check
 
 from conftest import SUBMISSIONS
 
@@ -28,13 +28,15 @@ def test_magics_and_shell_lines_are_dropped_with_a_note(tmp_path):
 
 
 def test_a_magic_inside_a_block_keeps_the_block_valid(tmp_path):
-    source = load_source(notebook(tmp_path, "for i in range(2):\n    %time x = i\n    y = i"))
+    source = with_syntax_check(load_source(notebook(tmp_path, "for i in range(2):\n    %time x = i\n    y = i")))
     assert source.problem is None
 
 
 def test_syntax_error_in_a_notebook_names_the_cell_and_line(tmp_path):
-    source = load_source(notebook(tmp_path, "x = 1", "y = 2\ndef f(:\n    pass"))
-    assert source.problem.startswith("linear_regression.ipynb, cell 3, line 2: syntax error")
+    """Found by the confined child, not by compiling in the grader; said as the notebook numbers it."""
+    report = grade_file(notebook(tmp_path, "x = 1", "y = 2\ndef f(:\n    pass"), assignment="linear_regression")
+    assert report.score == 0
+    assert all(r.message.startswith("linear_regression.ipynb, cell 3, line 2: syntax error") for r in report.results)
 
 
 def test_the_notebook_report_carries_the_notes(tmp_path):

@@ -51,7 +51,7 @@ def grade(request, on_event=None):
     """Grade as ``request`` says; ``on_event`` receives progress events of long checks."""
     assignment = request.assignment
     reference = assignment.reference() if request.hidden else None
-    report = grade_source(load_source(request.path), assignment, student=request.student,
+    report = grade_source(load_source(request.path, assignment.spec.limits), assignment, student=request.student,
                           reference=reference, hidden=request.hidden, verbose=request.verbose,
                           options=request.options, on_event=on_event,
                           require_confinement=request.require_confinement)

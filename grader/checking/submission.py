@@ -75,9 +75,17 @@ def find_submission(path):
     return path
 
 
-def load_source(path):
-    """Read ``path`` into a ``Source``, with the student's mistakes as ``problem``."""
+def load_source(path, limits=None):
+    """Read ``path`` into a ``Source``, with the student's mistakes as ``problem``.
+
+    A file over the size ``limits`` allow (a ``Limits``: ``submission_kb``, ``notebook_kb``) is not
+    read. The source is not compiled here: the sandbox's child finds its syntax errors, confined
+    (``with_syntax_check`` is for readers that parse it themselves, such as ``grade similar``).
+    """
     path = Path(path)
+    too_big = size_problem(path, limits)
+    if too_big:
+        return Source(path, "", problem=too_big)
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
@@ -94,7 +102,22 @@ def load_source(path):
     if not source.text.strip():
         return Source(path, source.text, source.notes, f"{path.name}: the submission is empty",
                       source.cell_lines)
-    return _with_syntax_check(source)
+    return source
+
+
+def size_problem(path, limits=None):
+    """Why ``path`` is too large to be read as a submission; "" where it is not."""
+    from grader.sandbox.parent import Limits
+    limits = limits or Limits()
+    limit_kb = limits.notebook_kb if Path(path).suffix == ".ipynb" else limits.submission_kb
+    try:
+        size = Path(path).stat().st_size
+    except OSError:
+        return ""  # reading it says why
+    if size <= limit_kb << 10:
+        return ""
+    return (f"{Path(path).name}: the file is {size / (1 << 20):.1f} MB; the limit is {limit_kb / 1024:g} MB "
+            f"for a {Path(path).suffix} submission, so it was not read")
 
 
 def _notebook_source(path, text):
@@ -127,7 +150,7 @@ def _notebook_source(path, text):
     return Source(path, "\n".join(lines), tuple(notes), None, tuple(cell_lines))
 
 
-def _with_syntax_check(source):
+def with_syntax_check(source):
     try:
         compile(source.text, source.path.name, "exec", dont_inherit=True)
     except SyntaxError as exc:

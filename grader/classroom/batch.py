@@ -8,8 +8,9 @@ and runs ``grade_file(..., hidden=True)``, whose sandbox runs the student's
 code in a child process, and it never raises: a grading that fails comes back
 as an ``Outcome`` with the reason.
 
-``LocalPool`` (a ``ProcessPoolExecutor`` over a fork server that has already
-imported numpy and the grader) and ``DaskPool`` (a running ``distributed``
+``LocalPool`` (a ``ProcessPoolExecutor`` of spawned workers, which talk to the
+batch over inherited pipes: no fork server, nothing that listens where a
+sandbox could connect) and ``DaskPool`` (a running ``distributed``
 cluster) both yield ``(task, outcome)`` as gradings finish. In the local
 pool's workers, sandboxes fork their children from a zygote that has
 imported numpy (``grader.sandbox.zygote``) instead of starting a new interpreter.
@@ -41,10 +42,10 @@ from grader.checking import catalog
 from grader.checking.deadlines import FILE_TIME
 from grader.errors import GradeError
 from grader.classroom.gradebook import file_sha256, grader_version, now
-from grader.checking.submission import SUFFIXES, not_readable
+from grader.checking.submission import SUFFIXES, not_readable, size_problem
 from grader.version import install_hint
 
-# Modules the fork server imports once, so that each worker starts with them loaded.
+# Modules each worker imports as it starts, before its first task.
 PRELOAD = ["numpy", "grader.classroom.batch", "grader.checking.grading", "grader.classroom.gradebook", "grader.checking.compare",
            "grader.checking.gradcheck", "grader.sandbox.zygote"]
 # The workers compare small arrays: one BLAS thread each (where the environment says nothing).
@@ -197,6 +198,10 @@ def _student_folder(folder, assignment, directory):
 
 
 def _add(tasks, unused, student, assignment, path):
+    too_big = size_problem(path, catalog.get_assignment(assignment).spec.limits)
+    if too_big:
+        unused.append(Unused(str(path), too_big))
+        return
     try:
         data = path.read_bytes()
         mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.timezone.utc)
@@ -245,22 +250,19 @@ def default_workers():
 
 
 class LocalPool:
-    """``workers`` processes on this machine, started by a fork server (or ``start_method``)."""
+    """``workers`` processes on this machine, spawned (``start_method`` "spawn", or "fork").
 
-    def __init__(self, workers, start_method="forkserver"):
+    Not a fork server: it listens on a unix socket that any process of the user can find in
+    ``/proc/net/unix`` and connect to, and runs what it is sent outside every sandbox.
+    """
+
+    def __init__(self, workers, start_method="spawn"):
         import multiprocessing
+        if start_method not in ("spawn", "fork"):
+            raise ValueError(f"start method {start_method!r}: a pool that listens is within a sandbox's reach")
         self.context = multiprocessing.get_context(start_method)
-        if start_method == "forkserver":
-            self.context.set_forkserver_preload(PRELOAD)
-            from multiprocessing import forkserver
-            saved = {key: os.environ.get(key) for key in _WORKER_ENV}
-            os.environ.update({k: v for k, v in _WORKER_ENV.items() if saved[k] is None})
-            try:
-                forkserver.ensure_running()  # it imports PRELOAD while the batch reads its folder
-            finally:
-                for key, value in saved.items():
-                    if value is None:
-                        os.environ.pop(key, None)
+        self.saved_env = {key: os.environ.get(key) for key in _WORKER_ENV}
+        os.environ.update({k: v for k, v in _WORKER_ENV.items() if self.saved_env[k] is None})  # workers inherit it
         self.workers = workers
         self.executor = None
 
@@ -348,6 +350,9 @@ class LocalPool:
 
     def close(self, kill=False):
         self._shutdown(kill=kill)
+        for key, value in self.saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
 
     def __enter__(self):
         return self
@@ -378,6 +383,9 @@ def _init_worker(main_pid, started):
     signal.signal(signal.SIGTERM, lambda *_: _die())
     _set_parent_death_signal(signal.SIGTERM)
     _watch(main_pid)
+    import importlib
+    for name in PRELOAD:
+        importlib.import_module(name)
     if os.environ.get("GRADE_ZYGOTE", "1") != "0":  # GRADE_ZYGOTE=0: start each child the plain way
         from grader.sandbox import zygote
         zygote.install()  # sandbox children forked from a process that has imported numpy

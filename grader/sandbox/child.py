@@ -97,12 +97,13 @@ class Child:
             if code.co_filename == self.filename:
                 line, function = tb.tb_lineno, _qualname(tb.tb_frame)
             tb = tb.tb_next
+        syntax = None
         if isinstance(exc, SyntaxError) and exc.filename == self.filename:
-            line = exc.lineno
+            line, syntax = exc.lineno, str(exc.msg)[:800]
         text = "".join(_format_exception_only(type(exc), exc)).strip()
         return {"type": type(exc).__name__, "message": text[-800:], "line": line,
                 "function": function if function != "<module>" else None,
-                "not_implemented": isinstance(exc, NotImplementedError)}
+                "not_implemented": isinstance(exc, NotImplementedError), "syntax": syntax}
 
     def run_import(self, source):
         sys.modules[self.module.__name__] = self.module

@@ -28,19 +28,25 @@ import functools
 import os
 import sys
 
+from grader.sandbox import seccomp  # imported before a zygote forks: its filter is built once
+
 NOBODY = 65534
 _PR_SET_NO_NEW_PRIVS = 38
-_PR_SET_SECCOMP = 22
-_SECCOMP_MODE_FILTER = 2
 _PR_CAPBSET_DROP = 24
-_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
+_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_RAISE, _PR_CAP_AMBIENT_CLEAR_ALL = 47, 2, 4
+_PR_SET_KEEPCAPS, _CAP_DAC_READ_SEARCH = 8, 2
 _SYSTEM_TREES = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 _SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/localtime", "/etc/nsswitch.conf",
                  "/etc/passwd", "/etc/group", "/etc/os-release", "/etc/mime.types",
                  "/proc/cpuinfo", "/proc/meminfo", "/proc/stat", "/proc/loadavg",
                  "/sys/devices/system/cpu", "/sys/fs/cgroup")
 _DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
-_MORE_PROCESSES = 512  # what a submission may start beyond what runs already
+# Of its own /proc entry, what the interpreter, numpy and TensorFlow read; not fd/ (its pipes), net/, task/.
+_OWN_PROC = ("stat", "statm", "status", "maps", "smaps", "limits", "cgroup", "mountinfo", "mounts", "cmdline",
+             "comm", "auxv", "exe", "cpuset", "sched", "oom_score_adj")
+_CLONE_NEWNS, _CLONE_NEWIPC = 0x00020000, 0x08000000
+_MS_NOSUID, _MS_NODEV, _MS_REC, _MS_PRIVATE = 2, 4, 1 << 14, 1 << 18
+SANDBOX_UIDS = (0x60000000, 0x6FFFFFFF)  # a uid of its own per child, as root: no user has one here
 
 
 def landlock_abi():
@@ -64,9 +70,21 @@ def missing(blocked=("reference",)):
     return "Landlock is not available on this kernel, and the grader does not run as root"
 
 
-def plan(blocked, scratch):
-    """What ``apply`` needs: the paths to read and write, and the blocked packages' paths."""
-    return {**_read_plan(tuple(blocked)), "write": [os.path.realpath(scratch)], "landlock": landlock_abi()}
+def plan(blocked, scratch, scratch_mb=512, scratch_files=10_000, processes=512):
+    """What ``apply`` needs: the paths to read and write, the blocked packages' paths, the scratch
+    folder's size, and (as root) the uid of the child's own."""
+    import secrets
+    uid = SANDBOX_UIDS[0] + secrets.randbelow(SANDBOX_UIDS[1] - SANDBOX_UIDS[0]) if os.geteuid() == 0 else None
+    return {**_read_plan(tuple(blocked)), "write": [os.path.realpath(scratch)], "landlock": landlock_abi(),
+            "uid": uid, "read_by_others": _interpreter_read_by_others(), "scratch_mb": int(scratch_mb),
+            "seccomp": os.environ.get("GRADE_SECCOMP") != "0",  # off only to measure what it costs
+            "scratch_files": int(scratch_files), "processes": int(processes)}
+
+
+@functools.lru_cache(maxsize=1)
+def _interpreter_read_by_others():
+    import numpy
+    return all(_others_may_read(p) for p in (sys.executable, os.__file__, __file__, numpy.__file__))
 
 
 @functools.lru_cache(maxsize=8)
@@ -88,7 +106,8 @@ def _read_roots():
     for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}:
         paths = sysconfig.get_paths(vars={"base": prefix, "platbase": prefix,
                                           "installed_base": prefix, "installed_platbase": prefix})
-        roots += [paths["stdlib"], paths["platstdlib"], os.path.join(prefix, "lib")]  # lib: libpython
+        roots += [paths["stdlib"], paths["platstdlib"], os.path.join(prefix, "lib"),  # lib: libpython
+                  os.path.join(prefix, "pyvenv.cfg")]  # what an interpreter started in the sandbox reads first
         packages += [paths["purelib"], paths["platlib"]]
     packages += _pth_folders(packages)
     return sorted({os.path.realpath(p) for p in roots + packages + _link_targets(packages)
@@ -168,28 +187,48 @@ def _within(path, folder):
 
 
 def apply(plan):
-    """Confine this process and its future children; returns what is in force, in words."""
+    """Confine this process and its future children; returns what is in force, in words.
+
+    The order matters: namespaces and the scratch mount need the capabilities that are dropped
+    afterwards; Landlock's rule for the scratch folder must name the mounted file system; the deny
+    filter refuses ``unshare`` and ``mount``, so it comes after them.
+    """
     if not sys.platform.startswith("linux"):
         return "none: confinement needs Linux"
     import ctypes
     libc = ctypes.CDLL(None, use_errno=True)
     layers = []
+    root = os.geteuid() == 0
     if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0:
         layers.append("no_new_privs")
-        if _mark(libc):
-            layers.append("seccomp mark")
-    root = os.geteuid() == 0
-    if not root:
-        _limit_processes()
-        layers.append("process limit")
-    landlock = _landlock(plan) if plan["landlock"] else None
+    own_uid = bool(root and plan["landlock"] and plan.get("uid"))
+    if root:
+        layers += _namespaces(libc, plan, plan["uid"] if own_uid else 0)
+    landlock = _landlock(plan) if plan["landlock"] and "no_new_privs" in layers else None
     if landlock:
         layers.insert(0, landlock)
+    elif own_uid:  # Landlock refused: the child stays root (without capabilities), so the folder is root's
+        own_uid = False
+        os.chown(plan["write"][0], 0, 0)
+    if "no_new_privs" in layers:
+        deny = seccomp.DENY if plan.get("seccomp", True) else None
+        if seccomp.install(libc, seccomp.MARK):
+            layers.append("seccomp mark")
+        if deny is not None and seccomp.install(libc, deny):
+            layers.append("seccomp deny-list")
+    _limit_processes(own_uid, plan.get("processes", 512))
+    layers.append("process limit")
     if root:
-        if not landlock and _become_nobody(plan):
-            layers.append("user nobody")
-        _drop_capabilities(libc)
+        uid = plan["uid"] if own_uid else NOBODY if not landlock and _nobody_can_run(plan) else None
+        keep = 1 << _CAP_DAC_READ_SEARCH if own_uid and not plan["read_by_others"] else 0
+        _drop_root(libc, plan, uid, keep)
         layers.append("capabilities dropped")
+        if uid == NOBODY:
+            layers.append("user nobody")
+        elif uid is not None:
+            layers.append("a uid of its own" + (
+                " (reading past file modes, within Landlock's rules: the interpreter is not readable "
+                "by other users)" if keep else ""))
     if not landlock and "user nobody" not in layers:
         why = ("Landlock is not available on this kernel" if not plan["landlock"]
                else "Landlock refused the ruleset")
@@ -197,27 +236,30 @@ def apply(plan):
     return "; ".join(layers)
 
 
-def _mark(libc):
-    """Install a seccomp filter that allows every call: the kernel then marks this process tree."""
-    import ctypes
-
-    class Instruction(ctypes.Structure):
-        _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte),
-                    ("k", ctypes.c_uint)]
-
-    class Program(ctypes.Structure):
-        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(Instruction))]
-
-    allow = (Instruction * 1)(Instruction(0x06, 0, 0, 0x7FFF0000))  # BPF_RET | BPF_K, SECCOMP_RET_ALLOW
-    program = Program(1, allow)
-    return libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(program), 0, 0) == 0
+def _namespaces(libc, plan, uid):
+    """As root: private IPC and mount namespaces, and a sized tmpfs as the scratch folder."""
+    layers = []
+    if libc.unshare(_CLONE_NEWIPC) == 0:
+        layers.append("IPC namespace")
+    if libc.unshare(_CLONE_NEWNS) != 0:
+        return layers
+    layers.append("mount namespace")
+    scratch = plan["write"][0]
+    private = libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None) == 0
+    options = (f"size={plan['scratch_mb']}m,nr_inodes={plan['scratch_files']},mode=0700,"
+               f"uid={uid},gid={uid}").encode()
+    if private and libc.mount(b"tmpfs", scratch.encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, options) == 0:
+        os.chdir(scratch)  # the mounted folder, not the one beneath it
+        layers.append(f"scratch tmpfs of {plan['scratch_mb']} MB, {plan['scratch_files']} files")
+    return layers
 
 
 def _landlock(plan):
     from grader.sandbox import landlock as ll
     try:
         ruleset = ll.Ruleset(plan["landlock"])
-        for path in plan["read"] + [f"/proc/{os.getpid()}"]:
+        own = [f"/proc/{os.getpid()}/{entry}" for entry in _OWN_PROC]
+        for path in plan["read"] + own:
             try:
                 ruleset.allow(path, ll.READ)
             except FileNotFoundError:
@@ -234,16 +276,19 @@ def _landlock(plan):
     return f"landlock ABI {ruleset.abi}: {', '.join(kinds)}"
 
 
-def _limit_processes():
-    """At most ``_MORE_PROCESSES`` more tasks than the machine runs now (the limit counts per user)."""
+def _limit_processes(own_uid, more):
+    """At most ``more`` tasks (threads too) for a sandbox with a uid of its own; otherwise that many more
+    than the machine runs now (the limit counts per user, and root is exempt unless it becomes one)."""
     import resource
-    try:
-        with open("/proc/loadavg") as handle:
-            running = int(handle.read().split()[3].split("/")[1])
-    except (OSError, IndexError, ValueError):
-        return
+    running = 0
+    if not own_uid:
+        try:
+            with open("/proc/loadavg") as handle:
+                running = int(handle.read().split()[3].split("/")[1])
+        except (OSError, IndexError, ValueError):
+            return
     soft, hard = resource.getrlimit(resource.RLIMIT_NPROC)
-    limit = running + _MORE_PROCESSES
+    limit = running + more
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_NPROC, (limit, limit))
@@ -255,16 +300,25 @@ def _nobody_can_run(plan):
     return readable and not any(_others_may_read(p) for p in plan["denied"])
 
 
-def _become_nobody(plan):
-    """As root without Landlock: run as nobody (see ``_nobody_can_run``)."""
-    if not _nobody_can_run(plan):
-        return False
-    for scratch in plan["write"]:
-        os.chown(scratch, NOBODY, NOBODY)
-    os.setgroups([])
-    os.setgid(NOBODY)
-    os.setuid(NOBODY)
-    return True
+def _drop_root(libc, plan, uid, keep):
+    """Every capability but those in the mask ``keep`` (passed on to what it executes), from every set;
+    and, where ``uid`` is given, that identity for good, with the scratch folder as its own."""
+    if uid is not None:
+        for scratch in plan["write"]:
+            os.chown(scratch, uid, uid)
+    for cap in range(64):  # beyond the kernel's last capability, the call fails harmlessly
+        if not keep >> cap & 1:
+            libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0)
+    libc.prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    if uid is not None:
+        libc.prctl(_PR_SET_KEEPCAPS, 1 if keep else 0, 0, 0, 0)
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+    _set_capabilities(libc, keep)
+    for cap in range(64):
+        if keep >> cap & 1:
+            libc.prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_RAISE, cap, 0, 0)
 
 
 def _others_may_read(path):
@@ -278,11 +332,9 @@ def _others_may_read(path):
     return bool(os.stat(path).st_mode & stat.S_IROTH)
 
 
-def _drop_capabilities(libc):
+def _set_capabilities(libc, mask):
     import ctypes
-    for cap in range(64):  # beyond the kernel's last capability, the call fails harmlessly
-        libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0)
-    libc.prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
     header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
-    data = (ctypes.c_uint32 * 6)()  # effective, permitted, inheritable: none, in two words each
+    low, high = mask & 0xFFFFFFFF, mask >> 32
+    data = (ctypes.c_uint32 * 6)(low, low, low, high, high, high)  # effective, permitted, inheritable
     libc.capset(header, data)

@@ -19,6 +19,7 @@ import secrets
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -26,6 +27,7 @@ import time
 from dataclasses import dataclass, field
 
 from grader.sandbox import confinement, reaper, wire
+from grader.sandbox.watchdog import OverLimit, Watchdog
 from grader.verdicts import ImportFailed, MissingName, NotImplementedYet, SubmissionFailure, WireError
 
 _PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
@@ -43,6 +45,11 @@ class Limits:
     output_chars: int = 20_000
     reply_bytes: int = 64 << 20
     file_mb: int = 64
+    scratch_mb: int = 512          # the scratch folder, all files together
+    scratch_files: int = 10_000
+    processes: int = 512           # tasks (threads too) of the sandbox as a whole, where it has a uid of its own
+    submission_kb: int = 1024      # a .py file; a notebook may be ``notebook_kb``
+    notebook_kb: int = 16384
     env: dict = field(default_factory=dict)
     require_confinement: bool = False  # refuse to grade where the child would run unconfined
 
@@ -81,8 +88,9 @@ class Sandbox:
     def _start(self):
         if self.import_failure:
             raise ImportFailed(self.import_failure)
-        to_child_r, to_child_w = os.pipe()
-        from_child_r, from_child_w = os.pipe()
+        # One socket pair, not pipes: a socket cannot be reopened through /proc/self/fd.
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        ours.setblocking(False)
         env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": self.scratch, "TMPDIR": self.scratch,
                "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0",
                "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
@@ -92,30 +100,36 @@ class Sandbox:
         reaper.become_subreaper()
         try:
             self.process = launcher(
-                [sys.executable, "-I", "-m", "grader.sandbox.child", str(to_child_r), str(from_child_w),
+                [sys.executable, "-I", "-m", "grader.sandbox.child", str(theirs.fileno()), str(theirs.fileno()),
                  str(os.getpid())],
-                pass_fds=(to_child_r, from_child_w), cwd=self.scratch, env=env,
+                pass_fds=(theirs.fileno(), theirs.fileno()), cwd=self.scratch, env=env,
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 start_new_session=True)
+        except BaseException:
+            ours.close()
+            raise
         finally:
-            os.close(to_child_r)
-            os.close(from_child_w)
-        self.to_child, self.from_child = to_child_w, from_child_r
+            theirs.close()
+        self.channel = ours
+        self.fd = ours.fileno()
         _live.add(self.process.pid)
         self.generation += 1
         limits = self.limits
         config = {"source": self.source.text, "filename": self.source.path.name,
                   "module_name": module_name(self.source.path),
                   "blocked": list(self.blocked), "output_cap": limits.output_chars,
-                  "confinement": confinement.plan(self.blocked, self.scratch),
+                  "confinement": confinement.plan(self.blocked, self.scratch, limits.scratch_mb,
+                                                  limits.scratch_files, limits.processes),
                   "rlimits": {"AS": limits.memory_mb << 20, "CPU": limits.cpu_seconds,
                               "FSIZE": limits.file_mb << 20, "CORE": 0}}
         started = time.monotonic()
+        self.watchdog = Watchdog(self.process.pid, limits, self.scratch, self._adopters())
         try:
-            wire.send(self.to_child, config)
+            self._send(config, started + limits.import_seconds, "confining the process")
             # What confines the child comes first, before the submission's code could touch it.
             confined = self._receive(started + limits.import_seconds, "confining the process")
             self.confinement = confined["confinement"] + ("; subreaper" if reaper.become_subreaper() else "")
+            self.watchdog.scratch_mounted = "scratch tmpfs" in self.confinement
             reply = self._receive(started + limits.import_seconds, "importing the file")
         except SubmissionFailure as exc:
             self.import_failure = _import_message(str(exc), limits.import_seconds)
@@ -125,10 +139,18 @@ class Sandbox:
         if "error" in reply:
             self._kill()
             err = reply["error"]
-            self.import_failure = (f"importing {self.source.where(err['line'])} raised "
-                                   f"{err['message']}")
+            where = self.source.where(err["line"])
+            # A syntax error is found here, in the confined child, not by compiling in the grader.
+            self.import_failure = (f"{where}: syntax error: {err['syntax']}; no check could run"
+                                   if err.get("syntax") else f"importing {where} raised {err['message']}")
             raise ImportFailed(self.import_failure)
-        self.names = tuple(reply["ok"])
+        names = reply.get("ok")
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            self._kill()
+            self.import_failure = ("importing the file: the submission's process sent a reply that cannot be "
+                                   "read (not the list of its names); no check could run")
+            raise ImportFailed(self.import_failure)
+        self.names = tuple(names)
 
     def _alive(self):
         return self.process is not None and self.process.poll() is None
@@ -143,20 +165,22 @@ class Sandbox:
         except (ProcessLookupError, PermissionError):
             pass
         _live.discard(pid)
-        adopters = [os.getpid()] + ([self.process.adopter] if hasattr(self.process, "adopter") else [])
-        reaper.sweep([pid], adopters=adopters, spare=_live)
+        reaper.sweep([pid], adopters=self._adopters(), spare=_live)
         self.process.wait()
-        for fd in (self.to_child, self.from_child):
-            os.close(fd)
+        self.channel.close()
         self.process = None
+
+    def _adopters(self):
+        """The subreapers that the child's orphans reach: this process, and a zygote where one forked it."""
+        return [os.getpid()] + ([self.process.adopter] if hasattr(self.process, "adopter") else [])
 
     def close(self):
         """End the child and everything it started; remove the scratch folder."""
         if self.process is not None:
             try:
-                wire.send(self.to_child, {"op": "exit"})
+                self._send({"op": "exit"}, time.monotonic() + 1, "ending")
                 self.process.wait(timeout=1)
-            except (OSError, subprocess.TimeoutExpired):
+            except (OSError, subprocess.TimeoutExpired, SubmissionFailure):
                 pass
             self._kill()
         shutil.rmtree(self.scratch, ignore_errors=True)
@@ -179,13 +203,13 @@ class Sandbox:
         deadline = self.deadline or time.monotonic() + self.budget_seconds
         started = time.monotonic()
         try:
-            wire.send(self.to_child, message)
+            self._send(message, deadline, what)
             while True:
                 reply = self._receive(deadline, what)
                 if "event" not in reply:
                     break
                 if on_event is not None:
-                    on_event(wire.decode(reply["event"]))
+                    on_event(self._decoded(reply["event"], what))
         finally:
             self.student_seconds += time.monotonic() - started
         if "missing" in reply:
@@ -197,22 +221,54 @@ class Sandbox:
                 raise NotImplementedYet(f"{name} is not implemented yet (it raises NotImplementedError)"
                                         + (f", called by {what}" if name != what else ""))
             raise SubmissionFailure(f"{what} raised {err['message']} ({self.source.where(err['line'])})")
+        if "ok" not in reply:
+            self._kill()
+            raise SubmissionFailure(f"{what}: the submission's process sent a reply that cannot be read "
+                                    "(no answer in it); the process was stopped")
+        return self._decoded(reply["ok"], what)
+
+    def _decoded(self, data, what):
         try:
-            return wire.decode(reply["ok"])
-        except (WireError, ValueError, TypeError) as exc:
+            return wire.decode(data)
+        except (WireError, ValueError, TypeError, KeyError, IndexError, RecursionError) as exc:
             self._kill()
             raise SubmissionFailure(f"{what} sent back something that cannot be read: {exc}") from None
 
-    def _receive(self, deadline, what):
+    def _waiter(self, deadline, writing=False):
+        """``wait(fd)`` for the wire: until ``fd`` is ready or the deadline, minding the sandbox's limits."""
         def wait(fd):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
-                raise TimeoutError
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError
+                ready = select.select([] if writing else [fd], [fd] if writing else [], [],
+                                      min(remaining, _WATCH_SECONDS))
+                if ready[0] or ready[1]:
+                    return
+                over = self.watchdog.over()
+                if over:
+                    raise OverLimit(over)
+        return wait
 
+    def _send(self, message, deadline, what):
         try:
-            reply = wire.receive(self.from_child, self.limits.reply_bytes, wait)
-            if not isinstance(reply, dict):
-                raise WireError("malformed reply")
+            wire.send(self.fd, message, self._waiter(deadline, writing=True))
+        except TimeoutError:
+            self._kill()
+            self.timed_out.add(what)
+            raise SubmissionFailure(f"{what}: the submission's process stopped reading its requests "
+                                    f"(within the check's time budget, {self.budget_seconds:g} s); "
+                                    "the process was stopped") from None
+        except OverLimit as exc:
+            self._kill()
+            raise SubmissionFailure(f"{what}: {exc}; the process was stopped") from None
+        except OSError:
+            status = self._exit_status()
+            raise SubmissionFailure(f"the submission's process ended while {_running(what)} ({status})") from None
+
+    def _receive(self, deadline, what):
+        try:
+            reply = checked_reply(wire.receive(self.fd, self.limits.reply_bytes, self._waiter(deadline)))
         except TimeoutError:
             self._kill()
             self.timed_out.add(what)
@@ -221,9 +277,13 @@ class Sandbox:
         except (EOFError, OSError):
             status = self._exit_status()
             raise SubmissionFailure(f"the submission's process ended while {_running(what)} ({status})") from None
-        except (WireError, ValueError) as exc:
+        except OverLimit as exc:
             self._kill()
-            raise SubmissionFailure(f"{what}: {exc}") from None
+            raise SubmissionFailure(f"{what}: {exc}; the process was stopped") from None
+        except (WireError, ValueError, RecursionError, MemoryError) as exc:
+            self._kill()
+            raise SubmissionFailure(f"{what}: the submission's process sent a reply that cannot be read "
+                                    f"({exc}); the process was stopped") from None
         self._keep_output(reply)
         return reply
 
@@ -255,6 +315,31 @@ class Sandbox:
         if self.output_dropped:
             text += f"\n[... {self.output_dropped} more characters of output not kept]"
         return text
+
+
+_WATCH_SECONDS = 0.1  # how often the limits of the sandbox as a whole are looked at while a call runs
+# Each field a reply may carry, and its type: anything else is unreadable.
+_REPLY_FIELDS = {"ok": object, "error": dict, "missing": str, "event": object, "confinement": str,
+                 "output": str, "dropped": int}
+_ERROR_FIELDS = {"type": str, "message": str, "line": (int, type(None)), "function": (str, type(None)),
+                 "not_implemented": bool, "syntax": (str, type(None))}
+
+
+def checked_reply(reply):
+    """``reply``, if each of its fields has the type the protocol gives it; else ``WireError``."""
+    if not isinstance(reply, dict) or not reply or not set(reply) <= set(_REPLY_FIELDS):
+        raise WireError("malformed reply")
+    for name, value in reply.items():
+        if not isinstance(value, _REPLY_FIELDS[name]) or isinstance(value, bool) and name == "dropped":
+            raise WireError(f"malformed reply: {name} is a {type(value).__name__}")
+    error = reply.get("error")
+    if error is not None:
+        if set(error) - set(_ERROR_FIELDS) or not {"type", "message", "not_implemented"} <= set(error):
+            raise WireError("malformed error reply")
+        for name, value in error.items():
+            if not isinstance(value, _ERROR_FIELDS[name]) or name == "line" and isinstance(value, bool):
+                raise WireError(f"malformed error reply: {name} is a {type(value).__name__}")
+    return reply
 
 
 def module_name(path):

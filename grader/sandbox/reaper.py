@@ -74,6 +74,22 @@ def _running(pid):
         return False
 
 
+def members(roots, adopters=None, spare=()):
+    """The running processes of a sandbox: ``roots``, their descendants, and the marked orphans that
+    ``adopters`` (this process by default) hold, but none of ``spare``."""
+    adopters = (os.getpid(),) if adopters is None else tuple(adopters)
+    base, spare = seccomp_filters(), set(spare)
+    found = set()
+    for root in roots:
+        found.update([root, *descendants(root)])
+    if base is not None:
+        for adopter in adopters:
+            for pid in children(adopter):
+                if pid not in spare and (seccomp_filters(pid) or 0) > base:
+                    found.update([pid, *descendants(pid)])
+    return {pid for pid in found - spare if _running(pid)}
+
+
 def sweep(roots, adopters=None, spare=()):
     """SIGKILL ``roots``, their descendants and the marked orphans ``adopters`` hold; return when none runs.
 
@@ -81,19 +97,9 @@ def sweep(roots, adopters=None, spare=()):
     default); ``spare`` are pids never to touch (other sandboxes' children).
     The roots are left for their ``Popen`` to reap; adopted ones are reaped here.
     """
-    adopters = (os.getpid(),) if adopters is None else tuple(adopters)
-    base = seccomp_filters()
-    spare, killed = set(spare), set()
+    killed = set()
     for round_ in range(1000):
-        targets = set()
-        for root in roots:
-            targets.update([root, *descendants(root)])
-        if base is not None:
-            for adopter in adopters:
-                for pid in children(adopter):
-                    if pid not in spare and (seccomp_filters(pid) or 0) > base:
-                        targets.update([pid, *descendants(pid)])
-        targets = {pid for pid in targets - spare if _running(pid)}
+        targets = members(roots, adopters, spare)
         if not targets:
             break
         for pid in targets:

@@ -9,6 +9,7 @@ import base64
 import importlib
 import json
 import os
+import re
 import struct
 
 import numpy as np
@@ -19,6 +20,11 @@ ARRAY_DTYPES = frozenset(
     "bool int8 int16 int32 int64 uint8 uint16 uint32 uint64 float16 float32 float64".split()
 )
 _HEADER = struct.Struct("!Q")
+# What a reply may hold: arrays travel as one string each, so replies are shallow and have few elements.
+MAX_DEPTH = 64
+MAX_ELEMENTS = 1_000_000
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_CHUNK = 1 << 22
 
 
 class Handle:
@@ -143,36 +149,64 @@ def decode(data, resolve=None):
     raise WireError(f"unknown tag {tag!r}")
 
 
-def send(fd, message):
-    """Write one frame: an 8-byte length, then UTF-8 JSON."""
+def send(fd, message, wait=None):
+    """Write one frame: an 8-byte length, then UTF-8 JSON. ``wait(fd)`` (for a non-blocking ``fd``)
+    may block until it is writable or raise TimeoutError."""
     payload = json.dumps(message, allow_nan=True).encode("utf-8")
     data = _HEADER.pack(len(payload)) + payload
     view = memoryview(data)
     while view:
-        written = os.write(fd, view)
+        if wait is not None:
+            wait(fd)
+        try:
+            written = os.write(fd, view)
+        except BlockingIOError:
+            continue
         view = view[written:]
 
 
 def read_exact(fd, n, wait=None):
-    """Read ``n`` bytes; ``wait(fd)`` may block until readable or raise TimeoutError."""
-    chunks, remaining = [], n
-    while remaining:
+    """Read ``n`` bytes into one buffer; ``wait(fd)`` may block until readable or raise TimeoutError."""
+    buffer, got = bytearray(n), 0
+    view = memoryview(buffer)
+    while got < n:
         if wait is not None:
             wait(fd)
-        chunk = os.read(fd, min(remaining, 1 << 20))
-        if not chunk:
+        try:
+            count = os.readv(fd, [view[got:got + (1 << 20)]])
+        except BlockingIOError:
+            continue
+        if not count:
             raise EOFError("the other side closed the pipe")
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
+        got += count
+    return buffer
 
 
 def receive(fd, max_bytes=None, wait=None):
-    """Read one frame; refuse frames over ``max_bytes`` without reading them."""
+    """Read one frame; refuse a frame over ``max_bytes`` without reading it, and one nested deeper
+    than ``MAX_DEPTH`` or holding more than ``MAX_ELEMENTS`` values without parsing it."""
     (size,) = _HEADER.unpack(read_exact(fd, _HEADER.size, wait))
     if max_bytes is not None and size > max_bytes:
         raise WireError(f"reply of {size} bytes is over the limit of {max_bytes}")
+    payload = read_exact(fd, size, wait)
+    check_shape(payload)
     try:
-        return json.loads(read_exact(fd, size, wait).decode("utf-8"))
-    except ValueError as exc:
+        return json.loads(payload)
+    except (ValueError, RecursionError) as exc:
         raise WireError(f"malformed reply: {exc}") from None
+
+
+def check_shape(payload):
+    """``WireError`` unless the JSON text ``payload`` is within ``MAX_ELEMENTS`` and ``MAX_DEPTH``."""
+    elements = payload.count(b",") + payload.count(b"[") + payload.count(b"{")  # commas in strings too: an upper bound
+    if elements > MAX_ELEMENTS:
+        raise WireError(f"reply of more than {MAX_ELEMENTS} values")
+    bare = _STRING.sub(b"", payload)  # brackets inside strings do not nest
+    depth = 0
+    for start in range(0, len(bare), _CHUNK):
+        chunk = np.frombuffer(bare, np.uint8, count=min(_CHUNK, len(bare) - start), offset=start)
+        steps = np.isin(chunk, (91, 123)).astype(np.int32) - np.isin(chunk, (93, 125))
+        levels = np.cumsum(steps) + depth
+        if levels.size and levels.max() > MAX_DEPTH:
+            raise WireError(f"reply nested more than {MAX_DEPTH} deep")
+        depth = int(levels[-1]) if levels.size else depth

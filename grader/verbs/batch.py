@@ -8,6 +8,7 @@ exactly one grading.
 """
 
 import fcntl
+import sqlite3
 import statistics
 import sys
 import time
@@ -171,7 +172,7 @@ def _clock(seconds):
 
 
 def batch(*, directory, assignment=None, workers=None, scheduler=None, gradebook=DEFAULT_PATH, out=None,
-          regrade=False, progress=True, start_method="forkserver", options=None, require_confinement=False,
+          regrade=False, progress=True, start_method="spawn", options=None, require_confinement=False,
           times=None):
     """Grade every submission in ``directory`` into ``gradebook``; returns a ``BatchSummary``.
 
@@ -253,9 +254,9 @@ def _grade(book, pool, todo, versions, batch_id, summary, progress):
             for task, outcome in pool.results(todo):
                 version = outcome.version or versions[task.assignment]
                 began = time.perf_counter()
-                book.record(task, grader_version=version, started_at=outcome.started_at,
-                            finished_at=outcome.finished_at, report=outcome.report, error=outcome.error,
-                            batch_id=batch_id, worker=outcome.worker)
+                _record(book, task, summary, grader_version=version, started_at=outcome.started_at,
+                        finished_at=outcome.finished_at, report=outcome.report, error=outcome.error,
+                        batch_id=batch_id, worker=outcome.worker)
                 summary.record_seconds += time.perf_counter() - began
                 if outcome.report is None:
                     summary.failed.append((task, outcome.error))
@@ -269,6 +270,25 @@ def _grade(book, pool, todo, versions, batch_id, summary, progress):
         print(f"Interrupted: {summary.graded + len(summary.failed)} gradings of this batch are in the "
               f"gradebook {book.path}; run the same command again to grade the rest.", file=sys.stderr)
         raise
+
+
+COMMIT_WAITS = (0.5, 1, 2, 4, 8)  # seconds between tries of a gradebook commit that failed
+
+
+def _record(book, task, summary, **fields):
+    """Commit one grading, trying again while the gradebook cannot be written (a full disk, a lock held
+    elsewhere); after the last try, stop the batch with what is recorded kept, and say why."""
+    for wait in (*COMMIT_WAITS, None):
+        try:
+            return book.record(task, **fields)
+        except sqlite3.OperationalError as exc:
+            if wait is None:
+                recorded = summary.graded + len(summary.failed)
+                raise GradeError(f"the gradebook {book.path} could not be written ({exc}), "
+                                 f"{len(COMMIT_WAITS) + 1} times over {sum(COMMIT_WAITS):g} s; the batch stopped. "
+                                 f"{recorded} gradings of this batch are recorded and kept; run the same command "
+                                 "again to grade the rest once the gradebook can be written.") from None
+            time.sleep(wait)
 
 
 def _lock(gradebook):

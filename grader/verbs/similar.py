@@ -22,7 +22,7 @@ from grader.classroom.batch import Unused, scan
 from grader.errors import GradeError
 from grader.classroom.fingerprints import TOP_LEVEL, fingerprint, stub_fingerprint
 from grader.classroom.gradebook import Gradebook, file_sha256
-from grader.checking.submission import load_source, not_readable
+from grader.checking.submission import load_source, not_readable, with_syntax_check
 from grader.reporting.inert import terminal_line
 
 # Calibrated on the test submissions of the five NumPy assignments (tests/test_similar.py,
@@ -198,7 +198,7 @@ def _fingerprint(candidate, stub):
     Whatever one file does to the fingerprinting (code deeper than the parser's
     limits, a grader bug) costs that file only: it is listed, the rest compared.
     """
-    candidate.source = load_source(candidate.path)
+    candidate.source = with_syntax_check(load_source(candidate.path))
     if candidate.source.problem:
         return f"{candidate.source.problem} (compared by its bytes only)"
     try:
