@@ -9,7 +9,7 @@ evaluations per direction whatever the parameter count, and miss an error
 import numpy as np
 
 from grader.verdicts import CheckFailure
-from grader.checking.compare import as_numeric, low_precision
+from grader.checking.compare import as_numeric, assert_close, low_precision
 
 
 def central_difference(f, x, eps=1e-6):
@@ -77,23 +77,35 @@ def assert_directional(f, gradient, x, *, rng, count, what, against, tol, eps=1e
                     against=against, tol=tol)
 
 
-def assert_own_gradient(student, loss, gradient, args, *, wrt, what, eps, tol):
+def assert_own_gradient(ctx, loss, gradient, args, *, wrt, what, eps, tol):
     """``student.gradient(*args)`` against central differences of ``student.loss`` in ``args[wrt]``.
 
-    Catches a loss and a gradient that disagree. ``eps`` and ``tol`` are
-    (float64, float32) pairs: where the gradient or the loss comes back in
-    float32, the larger step and the looser tolerance apply, since a float32
-    central difference with a tiny step is noise. The differences are taken in
-    the submission's process, in one call.
+    Catches a loss and a gradient that disagree. The parent chooses the points
+    and does the arithmetic; the submission's process only evaluates its loss,
+    one call per point (2 per entry of ``args[wrt]``). Credited only where the
+    loss itself is right at ``args`` (the reference's value): a constant loss
+    and a zero gradient agree too. ``eps`` and ``tol`` are (float64, float32)
+    pairs: where the gradient or the loss comes back in float32, the larger
+    step and the looser tolerance apply, since a float32 central difference
+    with a tiny step is noise.
     """
+    student = ctx.student
     analytic = as_numeric(getattr(student, gradient)(*args), f"{gradient} with {what}")
     value = getattr(student, loss)(*args)
-    as_numeric(value, f"{loss} with {what}")
+    expected = ctx.expect(f"{loss} with {what}", lambda ref: getattr(ref, loss)(*args))
+    assert_close(value, expected, what=f"{loss} with {what} (its derivative counts only with its value right)",
+                 tol=ctx.spec.tolerance, hidden=ctx.hidden)
     low = low_precision(analytic, value)
-    numerical = student.helper("grader.checking.probes:loss_central_difference", loss, list(args), wrt,
-                               eps[1] if low else eps[0], what=loss)
-    assert_gradient(analytic, numerical, what=f"{gradient} with {what}",
-                    against=f"the numerical derivative of your {loss}", tol=tol[1] if low else tol[0])
+
+    def loss_at(point):
+        received = as_numeric(getattr(student, loss)(*args[:wrt], point, *args[wrt + 1:]), f"{loss} with {what}")
+        if received.size != 1:
+            raise CheckFailure(f"{loss} with {what}: expected one number, received shape {received.shape}")
+        return float(received.reshape(()))
+
+    assert_gradient(analytic, central_difference(loss_at, args[wrt], eps[1] if low else eps[0]),
+                    what=f"{gradient} with {what}", against=f"the numerical derivative of your {loss}",
+                    tol=tol[1] if low else tol[0])
 
 
 def block_errors(analytic, numerical, floor=1e-3):
