@@ -118,7 +118,8 @@ def softmax_gradient_numerical(ctx):
         assert_own_gradient(ctx, "softmax_loss", "softmax_gradient",
                             [data["X_b"], data["y"], data["Theta"]], wrt=2, what=label,
                             eps=(ctx.spec["gradient_eps"], ctx.spec["gradient_eps_float32"]),
-                            tol=(ctx.spec["gradient_rel_error"], ctx.spec["gradient_rel_error_float32"]))
+                            tol=(ctx.spec["gradient_rel_error"], ctx.spec["gradient_rel_error_float32"]),
+                            directions=ctx.spec["gradient_directions"])
 
 
 @checks.check("predict", tags=["predict"])

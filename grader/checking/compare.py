@@ -257,9 +257,12 @@ def compare_default_call(ctx, function, args, *, what):
     """Fail unless ``function(*args)`` returns what ``function(*args, **defaults)`` does, ``defaults``
     the contract's (the reference's signature): the defaults are judged by what they do, in the
     parent, whatever the submission's process says its signature holds (``compare_defaults``).
-    ``args`` are the required arguments; the two results must agree to a few units of rounding."""
+    ``args`` are the required arguments; the two results must agree to a few units of rounding.
+    Public checks only, as ``compare_defaults``."""
     from grader.checking.probes import defaults
 
+    if ctx.hidden:
+        return
     contract = ctx.expect(f"defaults/{function}", lambda ref: defaults(ref, function))
     plain = getattr(ctx.student, function)(*args)
     explicit = getattr(ctx.student, function)(*args, **contract)

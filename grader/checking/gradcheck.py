@@ -77,12 +77,13 @@ def assert_directional(f, gradient, x, *, rng, count, what, against, tol, eps=1e
                     against=against, tol=tol)
 
 
-def assert_own_gradient(ctx, loss, gradient, args, *, wrt, what, eps, tol):
+def assert_own_gradient(ctx, loss, gradient, args, *, wrt, what, eps, tol, directions=None):
     """``student.gradient(*args)`` against central differences of ``student.loss`` in ``args[wrt]``.
 
     Catches a loss and a gradient that disagree. The parent chooses the points
     and does the arithmetic; the submission's process only evaluates its loss,
-    one call per point (2 per entry of ``args[wrt]``). Credited only where the
+    one call per point: 2 per entry of ``args[wrt]``, or 2 per direction along
+    ``directions`` random directions where given. Credited only where the
     loss itself is right at ``args`` (the reference's value): a constant loss
     and a zero gradient agree too. ``eps`` and ``tol`` are (float64, float32)
     pairs: where the gradient or the loss comes back in float32, the larger
@@ -103,9 +104,15 @@ def assert_own_gradient(ctx, loss, gradient, args, *, wrt, what, eps, tol):
             raise CheckFailure(f"{loss} with {what}: expected one number, received shape {received.shape}")
         return float(received.reshape(()))
 
-    assert_gradient(analytic, central_difference(loss_at, args[wrt], eps[1] if low else eps[0]),
-                    what=f"{gradient} with {what}", against=f"the numerical derivative of your {loss}",
-                    tol=tol[1] if low else tol[0])
+    x, step, limit = args[wrt], eps[1] if low else eps[0], tol[1] if low else tol[0]
+    what, against = f"{gradient} with {what}", f"the numerical derivative of your {loss}"
+    if analytic.shape != np.shape(x):
+        raise CheckFailure(f"{what}: expected shape {np.shape(x)}, received shape {analytic.shape}")
+    if directions:
+        assert_directional(loss_at, analytic, x, rng=ctx.rng, count=directions, what=what, against=against,
+                           tol=limit, eps=step)
+    else:
+        assert_gradient(analytic, central_difference(loss_at, x, step), what=what, against=against, tol=limit)
 
 
 def block_errors(analytic, numerical, floor=1e-3):
