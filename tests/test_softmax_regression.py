@@ -55,7 +55,7 @@ def test_loss_and_gradient_wrong_together_lose_the_own_gradient_check_on_the_los
     """The two agree with each other; the derivative of the own loss counts only with the loss right."""
     messages = failed(bug_source(NAME, "softmax_loss__sum_instead_of_mean"))
     assert {"softmax_loss", "softmax_gradient", "softmax_gradient_numerical"} <= set(messages)
-    assert "its derivative counts only with its value right" in messages["softmax_gradient_numerical"]
+    assert "its derivative counts only with its values right" in messages["softmax_gradient_numerical"]
 
 
 def test_training_run_threshold_comes_from_the_spec():

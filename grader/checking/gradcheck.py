@@ -83,36 +83,54 @@ def assert_own_gradient(ctx, loss, gradient, args, *, wrt, what, eps, tol, direc
     Catches a loss and a gradient that disagree. The parent chooses the points
     and does the arithmetic; the submission's process only evaluates its loss,
     one call per point: 2 per entry of ``args[wrt]``, or 2 per direction along
-    ``directions`` random directions where given. Credited only where the
-    loss itself is right at ``args`` (the reference's value): a constant loss
-    and a zero gradient agree too. ``eps`` and ``tol`` are (float64, float32)
-    pairs: where the gradient or the loss comes back in float32, the larger
-    step and the looser tolerance apply, since a float32 central difference
-    with a tiny step is noise.
+    ``directions`` random directions where given. Credited only with the loss
+    right at ``args`` and at every point differenced (the reference's values):
+    a constant loss and a zero gradient agree too, and so would a loss that
+    answers its first call right and the others to suit a wrong gradient.
+    ``eps`` and ``tol`` are (float64, float32) pairs: where the gradient or the
+    loss comes back in float32, the larger step and the looser tolerance
+    apply, since a float32 central difference with a tiny step is noise.
     """
-    student = ctx.student
-    analytic = as_numeric(getattr(student, gradient)(*args), f"{gradient} with {what}")
-    value = getattr(student, loss)(*args)
-    expected = ctx.expect(f"{loss} with {what}", lambda ref: getattr(ref, loss)(*args))
-    assert_close(value, expected, what=f"{loss} with {what} (its derivative counts only with its value right)",
-                 tol=ctx.spec.tolerance, hidden=ctx.hidden)
-    low = low_precision(analytic, value)
+    x = np.asarray(args[wrt], dtype=np.float64)
+    drawn = ctx.case(f"directions, {what}", lambda rng: {"v": random_directions(rng, x.shape, directions)}) \
+        if directions else None
 
-    def loss_at(point):
-        received = as_numeric(getattr(student, loss)(*args[:wrt], point, *args[wrt + 1:]), f"{loss} with {what}")
-        if received.size != 1:
-            raise CheckFailure(f"{loss} with {what}: expected one number, received shape {received.shape}")
-        return float(received.reshape(()))
+    def differences(module, step, kept):
+        """``module.loss``'s central differences with ``step``; its value at ``x`` and at each point go to ``kept``."""
+        def at(point):
+            received = as_numeric(getattr(module, loss)(*args[:wrt], point, *args[wrt + 1:]), f"{loss} with {what}")
+            if received.size != 1:
+                raise CheckFailure(f"{loss} with {what}: expected one number, received shape {received.shape}")
+            kept.append(received.reshape(()))
+            return float(kept[-1])
+        at(x)
+        if drawn is None:
+            return central_difference(at, x, step)
+        return np.array([directional_derivative(at, x, v, step) for v in drawn["v"]])
 
-    x, step, limit = args[wrt], eps[1] if low else eps[0], tol[1] if low else tol[0]
-    what, against = f"{gradient} with {what}", f"the numerical derivative of your {loss}"
-    if analytic.shape != np.shape(x):
-        raise CheckFailure(f"{what}: expected shape {np.shape(x)}, received shape {analytic.shape}")
-    if directions:
-        assert_directional(loss_at, analytic, x, rng=ctx.rng, count=directions, what=what, against=against,
-                           tol=limit, eps=step)
-    else:
-        assert_gradient(analytic, central_difference(loss_at, x, step), what=what, against=against, tol=limit)
+    analytic = as_numeric(getattr(ctx.student, gradient)(*args), f"{gradient} with {what}")
+    if analytic.shape != x.shape:
+        raise CheckFailure(f"{gradient} with {what}: expected shape {x.shape}, received shape {analytic.shape}")
+    values = []
+    low = low_precision(analytic, getattr(ctx.student, loss)(*args))
+    numerical = differences(ctx.student, eps[1] if low else eps[0], values)
+    # The reference's values at the points of either step, so that the public fixtures hold both.
+    expected = ctx.expect(f"{loss} around {what}", lambda ref: [_kept(lambda kept: differences(ref, step, kept))
+                                                                 for step in eps])
+    assert_close(np.stack(values), expected[1 if low else 0], tol=ctx.spec.tolerance, hidden=ctx.hidden,
+                 what=f"{loss} with {what}, where it is differentiated (its derivative counts only with its "
+                      "values right)")
+    label, against = f"{gradient} with {what}", f"the numerical derivative of your {loss}"
+    if drawn is not None:
+        analytic = np.array([float(np.sum(analytic * v)) for v in drawn["v"]])
+        label += f" along {directions} random directions"
+    assert_gradient(analytic, numerical, what=label, against=against, tol=tol[1] if low else tol[0])
+
+
+def _kept(run):
+    kept = []
+    run(kept)
+    return [float(v) for v in kept]
 
 
 def block_errors(analytic, numerical, floor=1e-3):
