@@ -90,15 +90,21 @@ DECAY_PATHS = {"skewed_quadratic, d=3": ("skewed_quadratic", 3, 0.2, 20, 0.3),
 
 
 def compare_path(ctx, name, args, *, key, what, call=None):
-    """The submission's path (``call(name, args)``; default: a plain call) against the reference's.
+    """The submission's path (what ``call()`` returns; default: a plain call) against the reference's.
     Each coordinate is allowed the relative tolerance of the path's largest one: rounding over the
     steps errs by about that much, so a coordinate that passes near 0 would otherwise be judged on
     noise, differently in each draw."""
     expected = ctx.expect(key, lambda ref: getattr(ref, name)(*wire.local(args)))
     t, scale = ctx.spec.tolerance, float(np.max(np.abs(expected)))
     tol = Tolerance(t.rtol, max(t.atol, t.rtol * scale), t.float32_rtol, max(t.float32_atol, t.float32_rtol * scale))
-    received = call(name, args) if call else getattr(ctx.student, name)(*args)
+    received = call() if call else getattr(ctx.student, name)(*args)
     return compare_result(ctx, received, expected, what=what, tol=tol)
+
+
+def compare_path_keeping_inputs(ctx, name, named, *, key, what):
+    """``compare_path`` of ``name`` with the arguments ``named``, every array of which must come back unchanged."""
+    compare_path(ctx, name, list(named.values()), key=key, what=what,
+                 call=lambda: result_keeping_inputs(ctx.student, name, named, what=what))
 
 
 def _compare_paths(ctx, name, cases):
@@ -220,18 +226,14 @@ def inputs_unchanged(ctx):
         x = ctx.case(f"{name}, d={d}", start(d))["x"]
         compare_keeping_inputs(ctx, "numerical_gradient", {"f": f(name), "x": x}, key=f"{name}, d={d}",
                                what=f"numerical_gradient({name}, x) with d={d}")
-
-    def keeping_inputs(name, args):
-        return result_keeping_inputs(ctx.student, name, dict(zip(("grad", "x0", "learning_rate", "n_steps"), args)),
-                                     what=name)
-
     for d, n_steps in ((2, 12), (5, 6), (1, 4)):
         x0 = ctx.case(f"paths, d={d}", start(d))["x"]
+        named = {"grad": f("skewed_quadratic_gradient"), "x0": x0, "learning_rate": 0.1, "n_steps": n_steps}
         for name in ("gradient_descent", "adam"):
-            compare_path(ctx, name, [f("skewed_quadratic_gradient"), x0, 0.1, n_steps], key=f"{name}, d={d}",
-                         what=f"{name}(skewed_quadratic_gradient, x0, 0.1, {n_steps}) with d={d}", call=keeping_inputs)
+            compare_path_keeping_inputs(ctx, name, named, key=f"{name}, d={d}",
+                                        what=f"{name}(skewed_quadratic_gradient, x0, 0.1, {n_steps}) with d={d}")
     x0 = ctx.case("decay", start(3))["x"]
-    named = {"grad": f("skewed_quadratic_gradient"), "x0": x0, "learning_rate": 0.2, "n_steps": 20, "decay": 0.3}
-    compare_path(ctx, "gradient_descent", list(named.values()), key="decay",
-                 what="gradient_descent(skewed_quadratic_gradient, x0, 0.2, 20, decay=0.3) with d=3",
-                 call=lambda name, args: result_keeping_inputs(ctx.student, name, named, what=name))
+    compare_path_keeping_inputs(ctx, "gradient_descent", {"grad": f("skewed_quadratic_gradient"), "x0": x0,
+                                                          "learning_rate": 0.2, "n_steps": 20, "decay": 0.3},
+                                key="decay", what="gradient_descent(skewed_quadratic_gradient, x0, 0.2, 20, "
+                                                  "decay=0.3) with d=3")

@@ -202,7 +202,7 @@ def inputs_unchanged(ctx):
                                 "mse_gradient": ["X_b", "y", "theta"]}.items():
             compare_keeping_inputs(ctx, function, {name: data[name] for name in names}, key=f"{function}, {label}",
                                    what=f"{function}({', '.join(names)}) with {label}")
-        if m > 1:
+        if m > 1:  # as scale_features' own check: one row has no spread
             compare_keeping_inputs(ctx, "scale_features", {"X": data["X"]}, key=f"scale_features, {label}",
                                    parts=("X_scaled", "mean", "std"), what=f"scale_features(X) with {label}")
     compare_keeping_inputs(ctx, "scale_features", given_statistics(ctx), key="given",
