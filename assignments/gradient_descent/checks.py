@@ -121,9 +121,6 @@ def gradient_descent_path(ctx):
     """gradient_descent follows the reference's path (constant learning rate), defaults included"""
     _compare_paths(ctx, "gradient_descent", PATHS)
     compare_defaults(ctx, ["gradient_descent"])
-    x0 = ctx.case("default arguments", start(3))["x"]
-    compare_default_call(ctx, "gradient_descent", [f("skewed_quadratic_gradient"), x0],
-                         what="gradient_descent(skewed_quadratic_gradient, x0) with d=3")
 
 
 @checks.check("gradient_descent_decay", tags=["gradient_descent"])

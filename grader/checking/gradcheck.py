@@ -95,28 +95,38 @@ def assert_own_gradient(ctx, loss, gradient, args, *, wrt, what, eps, tol, direc
     drawn = ctx.case(f"directions, {what}", lambda rng: {"v": random_directions(rng, x.shape, directions)}) \
         if directions else None
 
-    def differences(module, step, kept):
-        """``module.loss``'s central differences with ``step``; its value at ``x`` and at each point go to ``kept``."""
+    def loss_of(module, kept):
+        """``module.loss`` as a function of ``args[wrt]``; each value it returns goes to ``kept``."""
         def at(point):
             received = as_numeric(getattr(module, loss)(*args[:wrt], point, *args[wrt + 1:]), f"{loss} with {what}")
             if received.size != 1:
                 raise CheckFailure(f"{loss} with {what}: expected one number, received shape {received.shape}")
             kept.append(received.reshape(()))
             return float(kept[-1])
-        at(x)
+        return at
+
+    def differences(at, step):
         if drawn is None:
             return central_difference(at, x, step)
         return np.array([directional_derivative(at, x, v, step) for v in drawn["v"]])
+
+    def reference_values(ref, step):
+        kept = []
+        at = loss_of(ref, kept)
+        at(x)
+        differences(at, step)
+        return [float(v) for v in kept]
 
     analytic = as_numeric(getattr(ctx.student, gradient)(*args), f"{gradient} with {what}")
     if analytic.shape != x.shape:
         raise CheckFailure(f"{gradient} with {what}: expected shape {x.shape}, received shape {analytic.shape}")
     values = []
-    low = low_precision(analytic, getattr(ctx.student, loss)(*args))
-    numerical = differences(ctx.student, eps[1] if low else eps[0], values)
+    student_loss = loss_of(ctx.student, values)
+    student_loss(x)  # the value at args, whose dtype with the gradient's decides the step
+    low = low_precision(analytic, values[0])
+    numerical = differences(student_loss, eps[1] if low else eps[0])
     # The reference's values at the points of either step, so that the public fixtures hold both.
-    expected = ctx.expect(f"{loss} around {what}", lambda ref: [_kept(lambda kept: differences(ref, step, kept))
-                                                                 for step in eps])
+    expected = ctx.expect(f"{loss} around {what}", lambda ref: [reference_values(ref, step) for step in eps])
     assert_close(np.stack(values), expected[1 if low else 0], tol=ctx.spec.tolerance, hidden=ctx.hidden,
                  what=f"{loss} with {what}, where it is differentiated (its derivative counts only with its "
                       "values right)")
@@ -125,12 +135,6 @@ def assert_own_gradient(ctx, loss, gradient, args, *, wrt, what, eps, tol, direc
         analytic = np.array([float(np.sum(analytic * v)) for v in drawn["v"]])
         label += f" along {directions} random directions"
     assert_gradient(analytic, numerical, what=label, against=against, tol=tol[1] if low else tol[0])
-
-
-def _kept(run):
-    kept = []
-    run(kept)
-    return [float(v) for v in kept]
 
 
 def block_errors(analytic, numerical, floor=1e-3):
