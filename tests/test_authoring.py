@@ -162,8 +162,9 @@ def test_lint_finds_stale_fixtures_a_failing_reference_and_a_stub_that_scores(co
     reference = project / "reference" / f"{name}.py"
     reference.write_text(reference.read_text().replace("return factor * np.asarray", "return 1.5 * factor * np.asarray"))
     stub = project / "assignments" / name / "stub.py"
+    # Right with the factors the checks pass, wrong with the default: inputs kept, with the values right.
     stub.write_text(stub.read_text().replace('    raise NotImplementedError("scale is not implemented yet")',
-                                             "    return x.copy()"))
+                                             "    return x.copy() if factor == 2.0 else factor * np.asarray(x)"))
     done = run(copy, f"grade lint {name}")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "fixtures/public.json: " in done.stdout and f"run: python -m grader.checking.fixtures {name}" in done.stdout

@@ -54,7 +54,8 @@ def test_climbing_the_gradient_fails_the_learning_rate_property_with_a_hint():
 
 def test_decay_from_one_fails_the_decay_checks_but_not_the_constant_rate_path():
     messages = failed(bug_source(NAME, "gradient_descent__decay_from_one"))
-    assert set(messages) == {"gradient_descent_decay", "gradient_descent_decay_steps"}
+    # inputs_unchanged too: inputs kept count only with the values right, decay included
+    assert set(messages) == {"gradient_descent_decay", "gradient_descent_decay_steps", "inputs_unchanged"}
     assert "step 0 uses the learning rate itself" in messages["gradient_descent_decay_steps"]
 
 

@@ -10,8 +10,8 @@ import numpy as np
 
 from grader.checking.checks import CheckFailure, CheckSet
 from grader.sandbox import wire
-from grader.checking.compare import (Tolerance, as_numeric, assert_calls_keep_inputs, assert_close, compare_call,
-                            compare_defaults, compare_result)
+from grader.checking.compare import (Tolerance, as_numeric, assert_close, compare_call, compare_default_call,
+                            compare_defaults, compare_keeping_inputs, compare_result, result_keeping_inputs)
 from grader.checking.gradcheck import assert_gradient
 
 from . import functions
@@ -65,6 +65,9 @@ def numerical_gradient_eps(ctx):
                      what=f"numerical_gradient(rosenbrock, x, eps={eps}) with d=4 "
                           "(on a non-quadratic function the result depends on eps)")
     compare_defaults(ctx, ["numerical_gradient"])  # the default step barely shows in a result
+    x = ctx.case("rosenbrock, default eps", start(4))["x"]
+    compare_default_call(ctx, "numerical_gradient", [f("rosenbrock"), x],
+                         what="numerical_gradient(rosenbrock, x) with d=4")
 
 
 @checks.check("path_shape", tags=["gradient_descent", "adam"])
@@ -86,14 +89,22 @@ DECAY_PATHS = {"skewed_quadratic, d=3": ("skewed_quadratic", 3, 0.2, 20, 0.3),
                "paraboloid, d=2": ("paraboloid", 2, 0.4, 15, 1.5)}
 
 
-def compare_path(ctx, name, args, *, key, what):
-    """The submission's path against the reference's. Each coordinate is allowed the relative
-    tolerance of the path's largest one: rounding over the steps errs by about that much, so a
-    coordinate that passes near 0 would otherwise be judged on noise, differently in each draw."""
+def compare_path(ctx, name, args, *, key, what, call=None):
+    """The submission's path (what ``call()`` returns; default: a plain call) against the reference's.
+    Each coordinate is allowed the relative tolerance of the path's largest one: rounding over the
+    steps errs by about that much, so a coordinate that passes near 0 would otherwise be judged on
+    noise, differently in each draw."""
     expected = ctx.expect(key, lambda ref: getattr(ref, name)(*wire.local(args)))
     t, scale = ctx.spec.tolerance, float(np.max(np.abs(expected)))
     tol = Tolerance(t.rtol, max(t.atol, t.rtol * scale), t.float32_rtol, max(t.float32_atol, t.float32_rtol * scale))
-    return compare_result(ctx, getattr(ctx.student, name)(*args), expected, what=what, tol=tol)
+    received = call() if call else getattr(ctx.student, name)(*args)
+    return compare_result(ctx, received, expected, what=what, tol=tol)
+
+
+def compare_path_keeping_inputs(ctx, name, named, *, key, what):
+    """``compare_path`` of ``name`` with the arguments ``named``, every array of which must come back unchanged."""
+    compare_path(ctx, name, list(named.values()), key=key, what=what,
+                 call=lambda: result_keeping_inputs(ctx.student, name, named, what=what))
 
 
 def _compare_paths(ctx, name, cases):
@@ -175,6 +186,8 @@ def adam_path(ctx):
     compare_path(ctx, "adam", [f("skewed_quadratic_gradient"), x0], key="skewed_quadratic, d=3, default arguments",
                  what="adam(skewed_quadratic_gradient, x0) with d=3")
     compare_defaults(ctx, ["adam"])  # eps = 1e-8 does not show in that path
+    compare_default_call(ctx, "adam", [f("skewed_quadratic_gradient"), x0],
+                         what="adam(skewed_quadratic_gradient, x0) with d=3")
 
 
 def small_gradient_start(rng, d=5):
@@ -204,10 +217,20 @@ def adam_bias_correction(ctx):
 @checks.check("inputs_unchanged", tags=["numerical_gradient", "gradient_descent", "adam"])
 def inputs_unchanged(ctx):
     """no function modifies its input arrays"""
-    x = ctx.case("x", start(3))["x"]
-    assert_calls_keep_inputs(ctx.student, [
-        ("numerical_gradient", {"f": f("rosenbrock"), "x": x}),
-        ("gradient_descent", {"grad": f("skewed_quadratic_gradient"), "x0": x, "learning_rate": 0.1,
-                              "n_steps": 5, "decay": 0.2}),
-        ("adam", {"grad": f("skewed_quadratic_gradient"), "x0": x, "learning_rate": 0.1, "n_steps": 5}),
-    ])
+    # Only the submission's process sees its inputs after a call, so each call must also return the
+    # reference's values; every dimension the value checks use (d = 1 too), and decay.
+    for name, d in GRADIENT_POINTS:
+        x = ctx.case(f"{name}, d={d}", start(d))["x"]
+        compare_keeping_inputs(ctx, "numerical_gradient", {"f": f(name), "x": x}, key=f"{name}, d={d}",
+                               what=f"numerical_gradient({name}, x) with d={d}")
+    for d, n_steps in ((2, 12), (5, 6), (1, 4)):
+        x0 = ctx.case(f"paths, d={d}", start(d))["x"]
+        named = {"grad": f("skewed_quadratic_gradient"), "x0": x0, "learning_rate": 0.1, "n_steps": n_steps}
+        for name in ("gradient_descent", "adam"):
+            compare_path_keeping_inputs(ctx, name, named, key=f"{name}, d={d}",
+                                        what=f"{name}(skewed_quadratic_gradient, x0, 0.1, {n_steps}) with d={d}")
+    x0 = ctx.case("decay", start(3))["x"]
+    compare_path_keeping_inputs(ctx, "gradient_descent", {"grad": f("skewed_quadratic_gradient"), "x0": x0,
+                                                          "learning_rate": 0.2, "n_steps": 20, "decay": 0.3},
+                                key="decay", what="gradient_descent(skewed_quadratic_gradient, x0, 0.2, 20, "
+                                                  "decay=0.3) with d=3")

@@ -3,8 +3,8 @@
 import numpy as np
 
 from grader.checking.checks import CheckSet
-from grader.checking.compare import (Tolerance, assert_calls_keep_inputs, assert_solves, compare_call, compare_defaults,
-                            compare_result)
+from grader.checking.compare import (Tolerance, assert_solves, compare_call, compare_defaults,
+                            compare_keeping_inputs, compare_result, result_keeping_inputs)
 from grader.checking.gradcheck import assert_own_gradient
 from grader.sandbox.wire import rng as child_rng
 
@@ -62,31 +62,43 @@ def scale_features(ctx):
     compare_defaults(ctx, ["scale_features"])
 
 
-@checks.check("scale_features_given", tags=["scale_features"])
-def scale_features_given(ctx):
-    """scale_features scales test data with the training statistics it is given"""
+def given_statistics(ctx):
+    """Test data and the statistics of training data whose column 3 is constant (its std is 0)."""
     def make(rng):
         data = regression_data(rng, 9, 5)
-        data["X"][:, 3] = 1.5  # constant in training: its std is 0, the test column is divided by 1
+        data["X"][:, 3] = 1.5
         return data
     data = ctx.case("train", make)
     test = ctx.case("test", lambda rng: {"X": rng.normal(loc=2.0, scale=4.0, size=(7, 5))})
-    mean, std = data["X"].mean(axis=0), data["X"].std(axis=0)
-    compare_call(ctx, "scale_features", [test["X"], mean, std], key="given",
-                 parts=("X_scaled", "mean", "std"),
-                 what="scale_features(X_test, mean, std), std[3] = 0 (a constant training column)")
+    return {"X": test["X"], "mean": data["X"].mean(axis=0), "std": data["X"].std(axis=0)}
+
+
+GIVEN = "scale_features(X_test, mean, std), std[3] = 0 (a constant training column)"
+
+
+@checks.check("scale_features_given", tags=["scale_features"])
+def scale_features_given(ctx):
+    """scale_features scales test data with the training statistics it is given"""
+    compare_call(ctx, "scale_features", list(given_statistics(ctx).values()), key="given",
+                 parts=("X_scaled", "mean", "std"), what=GIVEN)
+
+
+def constant_column(ctx):
+    def make(rng):
+        X = regression_data(rng, 7, 4)["X"]
+        X[:, 2] = 3.5
+        return {"X": X}
+    return ctx.case("constant", make)
+
+
+CONSTANT = "scale_features(X) with a constant column 2"
 
 
 @checks.check("scale_features_constant", tags=["scale_features"])
 def scale_features_constant(ctx):
     """scale_features centres a constant column and keeps its std at 0"""
-    def make(rng):
-        X = regression_data(rng, 7, 4)["X"]
-        X[:, 2] = 3.5
-        return {"X": X}
-    data = ctx.case("constant", make)
-    compare_call(ctx, "scale_features", [data["X"]], key="constant", parts=("X_scaled", "mean", "std"),
-                 what="scale_features(X) with a constant column 2")
+    compare_call(ctx, "scale_features", [constant_column(ctx)["X"]], key="constant",
+                 parts=("X_scaled", "mean", "std"), what=CONSTANT)
 
 
 @checks.check("predict", tags=["predict"])
@@ -114,21 +126,30 @@ def mse_gradient_numerical(ctx):
     # a large one keeps float32 rounding out of the way.
     for label, (m, n) in SHAPES.items():
         data = ctx.case(label, lambda rng: regression_data(rng, m, n))
-        assert_own_gradient(ctx.student, "mse_loss", "mse_gradient", [data["X_b"], data["y"], data["theta"]],
+        assert_own_gradient(ctx, "mse_loss", "mse_gradient", [data["X_b"], data["y"], data["theta"]],
                             wrt=2, what=label, eps=(1e-2, 1e-2),
                             tol=(ctx.spec["gradient_rel_error"], ctx.spec["gradient_rel_error_float32"]))
+
+
+SOLVED = {"m=7, n=5": (7, 5), "m=7, n=1": (7, 1)}
+
+
+def assert_normal_equation(ctx, label, call):
+    """``call(X_b, y)``, the submission's normal_equation on the case ``label``, solves it."""
+    m, n = SOLVED[label]
+    data = ctx.case(label, lambda rng: conditioned_data(rng, m, n, ctx.spec["normal_equation_condition_max"]))
+    X_b, y = data["X_b"], data["y"]
+    expected = ctx.expect(label, lambda ref: ref.normal_equation(X_b, y))
+    assert_solves(call(X_b, y), expected, condition=np.linalg.cond(X_b) ** 2,
+                  work=ctx.spec["normal_equation_work"] * m * (n + 1), hidden=ctx.hidden,
+                  what=f"normal_equation(X_b, y) with {label}")
 
 
 @checks.check("normal_equation", tags=["normal_equation"])
 def normal_equation(ctx):
     """normal_equation solves least squares in closed form"""
-    for label, (m, n) in {"m=7, n=5": (7, 5), "m=7, n=1": (7, 1)}.items():
-        data = ctx.case(label, lambda rng: conditioned_data(rng, m, n, ctx.spec["normal_equation_condition_max"]))
-        X_b, y = data["X_b"], data["y"]
-        expected = ctx.expect(label, lambda ref: ref.normal_equation(X_b, y))
-        assert_solves(ctx.student.normal_equation(X_b, y), expected, condition=np.linalg.cond(X_b) ** 2,
-                      work=ctx.spec["normal_equation_work"] * m * (n + 1), hidden=ctx.hidden,
-                      what=f"normal_equation(X_b, y) with {label}")
+    for label in SOLVED:
+        assert_normal_equation(ctx, label, ctx.student.normal_equation)
 
 
 def fit_tolerance(ctx):
@@ -167,20 +188,34 @@ def fit_mini_batch(ctx):
                           + ("" if rng else ": rng=None means np.random.default_rng(0)"))
 
 
-CALLS = {
-    "add_bias": ["X"], "scale_features": ["X"], "predict": ["X_b", "theta"],
-    "mse_loss": ["X_b", "y", "theta"], "mse_gradient": ["X_b", "y", "theta"],
-    "normal_equation": ["X_b", "y"], "fit": ["X_b", "y"],
-}
-
-
-@checks.check("inputs_unchanged", tags=list(CALLS))
+@checks.check("inputs_unchanged", tags=["add_bias", "scale_features", "predict", "mse_loss", "mse_gradient",
+                                        "normal_equation", "fit"])
 def inputs_unchanged(ctx):
     """no function modifies its input arrays"""
-    data = ctx.case("data", lambda rng: regression_data(rng, 7, 5))
-    given = {"X": data["X"], "mean": data["X"].mean(axis=0), "std": data["X"].std(axis=0)}
-    mini_batch = {"X_b": data["X_b"], "y": data["y"], "learning_rate": 0.05, "n_epochs": 3, "batch_size": 3,
-                  "rng": child_rng(1)}
-    assert_calls_keep_inputs(ctx.student, [(function, {n: data[n] for n in names})
-                                           for function, names in CALLS.items()]
-                             + [("scale_features", given), ("fit", mini_batch)])
+    # Only the submission's process sees its inputs after a call, so each call must also return the
+    # reference's values; every shape and case of the value checks, each a branch code may take.
+    for label, (m, n) in SHAPES.items():
+        data = ctx.case(f"values, {label}", lambda rng: regression_data(rng, m, n))  # SOLVED takes the labels
+        for function, names in {"add_bias": ["X"], "predict": ["X_b", "theta"], "mse_loss": ["X_b", "y", "theta"],
+                                "mse_gradient": ["X_b", "y", "theta"]}.items():
+            compare_keeping_inputs(ctx, function, {name: data[name] for name in names}, key=f"{function}, {label}",
+                                   what=f"{function}({', '.join(names)}) with {label}")
+        if m > 1:  # as scale_features' own check: one row has no spread
+            compare_keeping_inputs(ctx, "scale_features", {"X": data["X"]}, key=f"scale_features, {label}",
+                                   parts=("X_scaled", "mean", "std"), what=f"scale_features(X) with {label}")
+    compare_keeping_inputs(ctx, "scale_features", given_statistics(ctx), key="given",
+                           parts=("X_scaled", "mean", "std"), what=GIVEN)
+    compare_keeping_inputs(ctx, "scale_features", constant_column(ctx), key="constant",
+                           parts=("X_scaled", "mean", "std"), what=CONSTANT)
+    for label in SOLVED:
+        assert_normal_equation(ctx, label, lambda X_b, y: result_keeping_inputs(
+            ctx.student, "normal_equation", {"X_b": X_b, "y": y}, what=f"normal_equation(X_b, y) with {label}"))
+    full = ctx.case("full batch", lambda rng: scaled_data(rng, 7, 5))
+    mini = ctx.case("mini-batch", lambda rng: {**scaled_data(rng, FIT["m"], FIT["n"]),
+                                                "seed": int(rng.integers(2**31))})
+    for key, named in {"fit, full batch": {"X_b": full["X_b"], "y": full["y"]},
+                       "fit, mini-batch": {"X_b": mini["X_b"], "y": mini["y"], "learning_rate": FIT["learning_rate"],
+                                           "n_epochs": FIT["n_epochs"], "batch_size": FIT["batch_size"],
+                                           "rng": child_rng(mini["seed"])}}.items():
+        compare_keeping_inputs(ctx, "fit", named, key=key, parts=("theta", "loss_history"), tol=fit_tolerance(ctx),
+                               what=f"{key}: fit({', '.join(named)})")

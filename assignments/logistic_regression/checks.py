@@ -3,8 +3,8 @@
 import numpy as np
 
 from grader.checking.checks import CheckFailure, CheckSet
-from grader.checking.compare import (Tolerance, as_numeric, assert_calls_keep_inputs, assert_close, compare_call,
-                            compare_defaults, fit_result)
+from grader.checking.compare import (Tolerance, as_numeric, assert_close, compare_call, compare_defaults,
+                            compare_keeping_inputs, compare_result, fit_result, probe_reply)
 from grader.checking.gradcheck import assert_own_gradient
 from grader.sandbox.wire import rng as child_rng
 
@@ -72,8 +72,12 @@ def sigmoid_extreme(ctx):
 def sigmoid_no_warning(ctx):
     """sigmoid raises no overflow warning for |z| up to 1e4"""
     z = ctx.case("z", lambda rng: {"z": rng.permutation(EXTREME)})["z"]
-    caught = [w for w in ctx.student.helper("grader.checking.probes:call_warnings", "sigmoid", z, what="sigmoid")
-              if "overflow" in w.lower()]
+    what = "sigmoid(z) with |z| up to 1e4"
+    # The warnings are seen in the submission's process only: they count beside the right values.
+    probe = probe_reply(ctx.student.helper("grader.checking.probes:call_warnings", "sigmoid", z, what="sigmoid"),
+                        "result", "warnings", what=what)
+    compare_result(ctx, probe["result"], ctx.expect("z", lambda ref: ref.sigmoid(z)), what=what)
+    caught = [w for w in probe["warnings"] if "overflow" in str(w).lower()]
     if caught:
         raise CheckFailure(f"sigmoid(z) with |z| up to 1e4 warned: {caught[0]} (the contract: no overflow warning; "
                            "e^(-z) overflows below z = -709: compute from e^(-|z|), branching on the sign of z)")
@@ -130,7 +134,7 @@ def log_loss_gradient_numerical(ctx):
     """log_loss_gradient is the derivative of your own log_loss"""
     for label, (m, n) in SHAPES.items():
         data = ctx.case(label, lambda rng: classification_data(rng, m, n))
-        assert_own_gradient(ctx.student, "log_loss", "log_loss_gradient", [data["X_b"], data["y"], data["theta"]],
+        assert_own_gradient(ctx, "log_loss", "log_loss_gradient", [data["X_b"], data["y"], data["theta"]],
                             wrt=2, what=label, eps=(ctx.spec["gradient_eps"], ctx.spec["gradient_eps_float32"]),
                             tol=(ctx.spec["gradient_rel_error"], ctx.spec["gradient_rel_error_float32"]))
 
@@ -216,13 +220,24 @@ def training_run(ctx):
                                         "predict"])
 def inputs_unchanged(ctx):
     """no function modifies its input arrays"""
-    d = ctx.case("data", lambda rng: {**classification_data(rng, 7, 5), "z": rng.normal(size=7)})
-    X_b, y, theta = d["X_b"], d["y"], d["theta"]
-    assert_calls_keep_inputs(ctx.student, [
-        ("sigmoid", {"z": d["z"]}),
-        ("predict_proba", {"X_b": X_b, "theta": theta}),
-        ("log_loss", {"X_b": X_b, "y": y, "theta": theta}),
-        ("log_loss_gradient", {"X_b": X_b, "y": y, "theta": theta}),
-        ("fit", {"X_b": X_b, "y": y, "learning_rate": 0.1, "n_epochs": 3, "batch_size": 3, "rng": child_rng(1)}),
-        ("predict", {"X_b": X_b, "theta": theta, "threshold": 0.4}),
-    ])
+    # Only the submission's process sees its inputs after a call, so each call must also return the
+    # reference's values; every shape of the value checks (z 1-D and 2-D, m = 1, n = 1), int labels.
+    for label, shape in {"shape (7,)": (7,), "shape (3, 5)": (3, 5)}.items():
+        z = ctx.case(label, lambda rng: {"z": 4.0 * rng.normal(size=shape)})["z"]
+        compare_keeping_inputs(ctx, "sigmoid", {"z": z}, key=f"sigmoid, {label}", what=f"sigmoid(z) with z of {label}")
+    calls = {"predict_proba": ["X_b", "theta"], "log_loss": ["X_b", "y", "theta"],
+             "log_loss_gradient": ["X_b", "y", "theta"], "predict": ["X_b", "theta"]}
+    for label, (m, n) in SHAPES.items():
+        data = ctx.case(label, lambda rng: classification_data(rng, m, n))
+        for function, names in calls.items():
+            compare_keeping_inputs(ctx, function, {name: data[name] for name in names}, key=f"{function}, {label}",
+                                   what=f"{function}({', '.join(names)}) with {label}")
+    data = ctx.case("threshold, full batch", lambda rng: classification_data(rng, 7, 5))
+    compare_keeping_inputs(ctx, "predict", {"X_b": data["X_b"], "theta": data["theta"], "threshold": 0.3},
+                           key="predict, threshold", what="predict(X_b, theta, 0.3) with m=7, n=5")
+    mini = ctx.case("mini-batch", lambda rng: {**classification_data(rng, 23, 3), "seed": int(rng.integers(2**31))})
+    for key, named in {"fit, full batch": {"X_b": data["X_b"], "y": data["y"]},
+                       "fit, mini-batch": {"X_b": mini["X_b"], "y": mini["y"], "learning_rate": 0.2, "n_epochs": 12,
+                                           "batch_size": 5, "rng": child_rng(mini["seed"])}}.items():
+        compare_keeping_inputs(ctx, "fit", named, key=key, parts=("theta", "loss_history"), tol=fit_tolerance(ctx),
+                               what=f"{key}: fit({', '.join(named)})")

@@ -140,13 +140,39 @@ def assert_unchanged(before, after, *, what):
                                "work on a copy (the contract: functions never modify their inputs)")
 
 
-def assert_calls_keep_inputs(student, calls):
-    """Run each ``(function, {name: argument})`` of ``calls`` in the submission; fail if
-    an array argument comes back changed (see ``grader.checking.probes:call_keeping_inputs``)."""
-    for function, named in calls:
-        after = student.call_keeping_inputs(function, *named.values())
-        arrays = {name: value for name, value in named.items() if isinstance(value, np.ndarray)}
-        assert_unchanged(arrays, dict(zip(named, after["args"])), what=function)
+def probe_reply(reply, *fields, what):
+    """``reply`` of a probe run in the submission's process, as a dict with ``fields``, or a failure:
+    the submission can replace a probe, and a forged one answers anything."""
+    if not isinstance(reply, dict) or any(field not in reply for field in fields):
+        raise CheckFailure(f"{what}: the grader's probe in the submission's process answered "
+                           f"{describe(reply)}, not its {', '.join(fields)} (was it replaced?)")
+    return reply
+
+
+def result_keeping_inputs(student, function, named, *, what):
+    """What ``student.function(*named.values())`` returned, after failing if the call changed an
+    array argument. Only the submission's process sees that (``probes:call_keeping_inputs``), and
+    the submission can forge it: a check that uses this earns its points only with that result
+    judged right too (``compare_keeping_inputs``)."""
+    after = probe_reply(student.call_keeping_inputs(function, *named.values()), "result", "args", what=what)
+    if not isinstance(after["args"], list) or len(after["args"]) != len(named):
+        raise CheckFailure(f"{what}: the grader's probe did not send the arguments back (was it replaced?)")
+    arrays = {name: value for name, value in named.items() if isinstance(value, np.ndarray)}
+    assert_unchanged(arrays, dict(zip(named, after["args"])), what=function)
+    return after["result"]
+
+
+def compare_keeping_inputs(ctx, function, named, *, key, what, parts=None, tol=None):
+    """``compare_call`` of ``function`` with the arguments ``named`` (``{name: argument}``), through
+    ``result_keeping_inputs``: passes only with the reference's values and every array kept."""
+    args = list(named.values())
+    expected = ctx.expect(key, lambda ref: getattr(ref, function)(*wire.local(args)))
+    received = result_keeping_inputs(ctx.student, function, named, what=what)
+    try:
+        return compare_result(ctx, received, expected, what=what, parts=parts, tol=tol)
+    except CheckFailure as failure:
+        raise CheckFailure(f"{failure}; whether {function} keeps its inputs counts only with its values "
+                           "right") from None
 
 
 def fit_result(received, *, what, shape, n_epochs):
@@ -225,3 +251,35 @@ def compare_result(ctx, received, expected, *, what, parts=None, tol=None):
     for name, got, want in zip(parts, received, expected):
         assert_close(got, want, what=f"{what}, {name}", tol=tol, hidden=ctx.hidden)
     return received
+
+
+def compare_default_call(ctx, function, args, *, what):
+    """Fail unless ``function(*args)`` returns what ``function(*args, **defaults)`` does, ``defaults``
+    the contract's (the reference's signature): the defaults are judged by what they do, in the
+    parent, whatever the submission's process says its signature holds (``compare_defaults``).
+    ``args`` are the required arguments; the two results must agree to a few units of rounding.
+    Public checks only, as ``compare_defaults``."""
+    from grader.checking.probes import defaults
+
+    if ctx.hidden:
+        return
+    contract = ctx.expect(f"defaults/{function}", lambda ref: defaults(ref, function))
+    plain = getattr(ctx.student, function)(*args)
+    explicit = getattr(ctx.student, function)(*args, **contract)
+    shown = ", ".join(f"{k}={v!r}" for k, v in contract.items())
+    differs = CheckFailure(f"{what}: the result with the default arguments differs from the result with the "
+                           f"contract's defaults passed ({shown}): a default is not the contract's")
+    plain, explicit = _parts(plain), _parts(explicit)
+    if len(plain) != len(explicit):
+        raise differs
+    for got, want in zip(plain, explicit):
+        got = as_numeric(got, f"{what} with its default arguments").astype(np.float64)
+        want = as_numeric(want, f"{what} with the contract's defaults passed ({shown})")
+        rounding = 8 * unit_roundoff(want) * np.linalg.norm(want.astype(np.float64))
+        if got.shape != want.shape or not (np.array_equal(got, want, equal_nan=True)
+                                           or np.linalg.norm(got - want) <= rounding):
+            raise differs
+
+
+def _parts(value):
+    return list(value) if isinstance(value, (tuple, list)) else [value]

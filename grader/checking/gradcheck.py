@@ -9,7 +9,7 @@ evaluations per direction whatever the parameter count, and miss an error
 import numpy as np
 
 from grader.verdicts import CheckFailure
-from grader.checking.compare import as_numeric, low_precision
+from grader.checking.compare import as_numeric, assert_close, low_precision
 
 
 def central_difference(f, x, eps=1e-6):
@@ -77,23 +77,64 @@ def assert_directional(f, gradient, x, *, rng, count, what, against, tol, eps=1e
                     against=against, tol=tol)
 
 
-def assert_own_gradient(student, loss, gradient, args, *, wrt, what, eps, tol):
+def assert_own_gradient(ctx, loss, gradient, args, *, wrt, what, eps, tol, directions=None):
     """``student.gradient(*args)`` against central differences of ``student.loss`` in ``args[wrt]``.
 
-    Catches a loss and a gradient that disagree. ``eps`` and ``tol`` are
-    (float64, float32) pairs: where the gradient or the loss comes back in
-    float32, the larger step and the looser tolerance apply, since a float32
-    central difference with a tiny step is noise. The differences are taken in
-    the submission's process, in one call.
+    Catches a loss and a gradient that disagree. The parent chooses the points
+    and does the arithmetic; the submission's process only evaluates its loss,
+    one call per point: 2 per entry of ``args[wrt]``, or 2 per direction along
+    ``directions`` random directions where given. Credited only with the loss
+    right at ``args`` and at every point differenced (the reference's values):
+    a constant loss and a zero gradient agree too, and so would a loss that
+    answers its first call right and the others to suit a wrong gradient.
+    ``eps`` and ``tol`` are (float64, float32) pairs: where the gradient or the
+    loss comes back in float32, the larger step and the looser tolerance
+    apply, since a float32 central difference with a tiny step is noise.
     """
-    analytic = as_numeric(getattr(student, gradient)(*args), f"{gradient} with {what}")
-    value = getattr(student, loss)(*args)
-    as_numeric(value, f"{loss} with {what}")
-    low = low_precision(analytic, value)
-    numerical = student.helper("grader.checking.probes:loss_central_difference", loss, list(args), wrt,
-                               eps[1] if low else eps[0], what=loss)
-    assert_gradient(analytic, numerical, what=f"{gradient} with {what}",
-                    against=f"the numerical derivative of your {loss}", tol=tol[1] if low else tol[0])
+    x = np.asarray(args[wrt], dtype=np.float64)
+    drawn = ctx.case(f"directions, {what}", lambda rng: {"v": random_directions(rng, x.shape, directions)}) \
+        if directions else None
+
+    def loss_of(module, kept):
+        """``module.loss`` as a function of ``args[wrt]``; each value it returns goes to ``kept``."""
+        def at(point):
+            received = as_numeric(getattr(module, loss)(*args[:wrt], point, *args[wrt + 1:]), f"{loss} with {what}")
+            if received.size != 1:
+                raise CheckFailure(f"{loss} with {what}: expected one number, received shape {received.shape}")
+            kept.append(received.reshape(()))
+            return float(kept[-1])
+        return at
+
+    def differences(at, step):
+        if drawn is None:
+            return central_difference(at, x, step)
+        return np.array([directional_derivative(at, x, v, step) for v in drawn["v"]])
+
+    def reference_values(ref, step):
+        kept = []
+        at = loss_of(ref, kept)
+        at(x)
+        differences(at, step)
+        return [float(v) for v in kept]
+
+    analytic = as_numeric(getattr(ctx.student, gradient)(*args), f"{gradient} with {what}")
+    if analytic.shape != x.shape:
+        raise CheckFailure(f"{gradient} with {what}: expected shape {x.shape}, received shape {analytic.shape}")
+    values = []
+    student_loss = loss_of(ctx.student, values)
+    student_loss(x)  # the value at args, whose dtype with the gradient's decides the step
+    low = low_precision(analytic, values[0])
+    numerical = differences(student_loss, eps[1] if low else eps[0])
+    # The reference's values at the points of either step, so that the public fixtures hold both.
+    expected = ctx.expect(f"{loss} around {what}", lambda ref: [reference_values(ref, step) for step in eps])
+    assert_close(np.stack(values), expected[1 if low else 0], tol=ctx.spec.tolerance, hidden=ctx.hidden,
+                 what=f"{loss} with {what}, where it is differentiated (its derivative counts only with its "
+                      "values right)")
+    label, against = f"{gradient} with {what}", f"the numerical derivative of your {loss}"
+    if drawn is not None:
+        analytic = np.array([float(np.sum(analytic * v)) for v in drawn["v"]])
+        label += f" along {directions} random directions"
+    assert_gradient(analytic, numerical, what=label, against=against, tol=tol[1] if low else tol[0])
 
 
 def block_errors(analytic, numerical, floor=1e-3):

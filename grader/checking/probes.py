@@ -1,7 +1,11 @@
 """Grader functions that run inside the child, next to the submission.
 
 Only modules under ``grader.checking.probes`` and ``assignments.`` may be called this way
-(see ``grader.sandbox.child``); they receive the student's module first.
+(see ``grader.sandbox.child``); they receive the student's module first. The submission can
+replace any of them (they are looked up at each call), so what they return is evidence only
+of what the child alone can see, and no check earns a point on it without values that the
+parent judges: a result kept with its inputs (``compare.compare_keeping_inputs``), a result
+beside its warnings, defaults seen working in results (``compare.compare_default_call``).
 """
 
 
@@ -13,23 +17,6 @@ def call_keeping_inputs(module, name, *args, emit=None, **kwargs):
     function = getattr(module, name)
     result = function(*args, **kwargs)
     return {"result": result, "args": list(args), "kwargs": kwargs}
-
-
-def loss_central_difference(module, name, args, wrt, eps, emit=None):
-    """Central differences of the scalar ``module.name(*args)`` with respect to ``args[wrt]``.
-
-    Runs next to the submission, so that the 2P evaluations of its loss cost one
-    round trip; the parent compares the result with the submission's gradient.
-    """
-    from grader.checking.gradcheck import central_difference
-
-    function = getattr(module, name)
-    args = list(args)
-
-    def at(point):
-        return function(*args[:wrt], point, *args[wrt + 1:])
-
-    return central_difference(at, args[wrt], eps)
 
 
 def defaults(module, name, emit=None):
@@ -57,10 +44,10 @@ def defaults(module, name, emit=None):
 
 
 def call_warnings(module, name, *args, emit=None):
-    """The warnings that ``module.name(*args)`` raises, as ``"Category: message"`` strings."""
+    """``module.name(*args)``'s result and the warnings it raises, as ``"Category: message"`` strings."""
     import warnings
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        getattr(module, name)(*args)
-    return [f"{w.category.__name__}: {w.message}" for w in caught]
+        result = getattr(module, name)(*args)
+    return {"result": result, "warnings": [f"{w.category.__name__}: {w.message}" for w in caught]}
