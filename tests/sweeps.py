@@ -13,27 +13,27 @@ import ast
 import functools
 
 from grader.checking.checks import Context
-from grader.checking.grading import run_check
+from grader.checking.grading import check_mode, run_check, seed_parts
 from grader.sandbox.parent import Sandbox
-from grader.checking.seeds import DEFAULT_STUDENT, course_secret
+from grader.checking.seeds import DEFAULT_STUDENT
 
 STUDENTS = tuple(f"student{i:02d}" for i in range(20))
 
 
-def grade_checks(source, assignment, *, ids=None, students=(DEFAULT_STUDENT,)):
+def grade_checks(source, assignment, *, ids=None, students=(DEFAULT_STUDENT,), official=True):
     """``{check id: [CheckResult, ...]}`` for the checks whose ``Check.id`` is in ``ids`` (every
-    check where None): one result for a public check or one drawn per course, one per student
-    for the others."""
+    check where None): one result for a check on the public fixtures or one drawn per course, one
+    per student for the others. ``official``: public checks draw their inputs, as ``grade submit``'s do."""
     reference, fixtures, spec = assignment.reference(), assignment.fixtures(), assignment.spec
     results = {}
     with Sandbox(source, spec.limits) as sandbox:
         for check in assignment.checks:
             if ids is not None and check.id not in ids:
                 continue
-            for student in students if check.hidden and check.per_student else students[:1]:
-                parts = (course_secret(), assignment.name, student) if check.hidden else ("public", assignment.name)
-                context = Context(check, student=sandbox.student, spec=spec, mode="hidden" if check.hidden else "public",
-                                  fixtures=fixtures, reference=reference, seed_parts=parts)
+            mode = check_mode(check, official)
+            for student in students if mode == "hidden" and check.per_student else students[:1]:
+                context = Context(check, student=sandbox.student, spec=spec, mode=mode, fixtures=fixtures,
+                                  reference=reference, seed_parts=seed_parts(check, assignment.name, student, official))
                 results.setdefault(check.id, []).append(run_check(check, context, sandbox, source.problem))
     return results
 

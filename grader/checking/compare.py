@@ -173,10 +173,11 @@ def compare_defaults(ctx, names):
     """Fail unless each function or class in ``names`` has the reference's (the contract's) default
     arguments, read from the signatures (``grader.checking.probes:defaults``): a default the checks cannot
     see in a result, such as a finite-difference step, is still part of the contract. Public checks
-    only: the contract is the same for every student, and no secret."""
+    only (in official grading too, where they draw their inputs): the contract is the same for every
+    student, and no secret."""
     from grader.checking.probes import defaults
 
-    if ctx.hidden:
+    if ctx.check.hidden:
         return
 
     for name in names:

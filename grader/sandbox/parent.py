@@ -161,6 +161,11 @@ class Sandbox:
             self._kill()
         shutil.rmtree(self.scratch, ignore_errors=True)
 
+    def start(self):
+        """Start the child (importing the submission) before the first call; raises ``ImportFailed``."""
+        if not self._alive():
+            self._start()
+
     # -- calls ---------------------------------------------------------------
 
     def budget(self, seconds):
@@ -249,12 +254,6 @@ class Sandbox:
         if text and room > 0:
             self.output.append(text[:room])
         self.output_dropped = max(self.output_dropped, int(reply.get("dropped") or 0))
-
-    def captured_output(self):
-        text = "".join(self.output)
-        if self.output_dropped:
-            text += f"\n[... {self.output_dropped} more characters of output not kept]"
-        return text
 
 
 def module_name(path):
