@@ -30,13 +30,14 @@ def test_a_new_gradebook_has_the_tables_in_wal_mode(tmp_path):
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert {"batches", "submissions", "runs", "results"} <= tables
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     Gradebook(path).close()  # opening it again keeps it as it is
 
 
 @pytest.mark.parametrize("old_version, dropped", [
-    (1, ("confinement", "practice", "leaderboard")),
-    (2, ("practice", "leaderboard")),
+    (1, ("confinement", "practice", "leaderboard", "withheld_output")),
+    (2, ("practice", "leaderboard", "withheld_output")),
+    (3, ("withheld_output",)),
 ])
 def test_an_older_gradebook_is_upgraded_and_keeps_its_runs(tmp_path, old_version, dropped):
     path = tmp_path / "g.sqlite"
@@ -180,7 +181,9 @@ def test_submit_records_in_the_gradebook(tmp_path):
     assert code == 1, output
     code, _, output = cli("submit", CORRECT, "-a", NAME, "--student", "s42", "--gradebook", gradebook)
     assert code == 0, output
-    assert [(r[0], r[2], r[3]) for r in runs(gradebook)] == [("s42", "graded", 16.0), ("s42", "graded", 30.0)]
+    # The sum-for-mean loss also costs "the derivative of your own mse_loss" and "inputs unchanged",
+    # which count only once mse_loss passes.
+    assert [(r[0], r[2], r[3]) for r in runs(gradebook)] == [("s42", "graded", 12.0), ("s42", "graded", 30.0)]
     with Gradebook(gradebook) as book:
         (current,) = book.current()
         assert (current.student, current.score, current.filename) == ("s42", 30.0, CORRECT.name)

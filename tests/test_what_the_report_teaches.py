@@ -1,0 +1,154 @@
+"""The report teaches nothing about the inputs drawn for the student.
+
+The attack: a submission prints (or warns) every input the checks give it; the
+student reads the report, computes answers offline for those inputs (here from
+the reference, standing in for a classmate's solution), resubmits with a table
+of them keyed on the inputs, and repeats. Each round is graded by
+`grade submit --json` through the CLI and learns only from what the student
+sees: the terminal report and results.json (Gradescope shows its top-level
+`output` at once, each test's `output` after the due date).
+"""
+
+import json
+import re
+
+import numpy as np
+
+from grader.checking.catalog import get_assignment
+
+from test_confinement import results, run_cli
+
+NAME = "linear_regression"
+ASKED = re.compile(r"ASK (\{.*?\})(?:\n|$)")
+
+# Every function answers from the table where it knows the inputs, and otherwise says what they were.
+ATTACK = '''
+import hashlib, json, os, sys, warnings
+import numpy as np
+
+TABLE = {table!r}
+
+
+def _plain(value):
+    if isinstance(value, np.ndarray):
+        return {{"a": value.tolist(), "dtype": str(value.dtype)}}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (int, float, str)) or value is None:
+        return value
+    raise TypeError(type(value).__name__)
+
+
+def _key(function, args):
+    return hashlib.sha256(json.dumps([function, _plain(list(args))]).encode()).hexdigest()
+
+
+def _answer(value):
+    if isinstance(value, dict):
+        return np.array(value["a"], dtype=value["dtype"])
+    if isinstance(value, list):
+        return tuple(_answer(v) for v in value)
+    return value
+
+
+def _ask(function, args):
+    try:
+        key = _key(function, args)
+    except TypeError:  # an rng: nothing to print
+        return None
+    if key in TABLE:
+        return _answer(TABLE[key])
+    line = "ASK " + json.dumps({{"f": function, "args": _plain(list(args))}})
+    {say}
+    return None
+
+{restart}
+
+def add_bias(*args): return _ask("add_bias", args)
+def scale_features(*args): return _ask("scale_features", args)
+def predict(*args): return _ask("predict", args)
+def mse_loss(*args): return _ask("mse_loss", args)
+def mse_gradient(*args): return _ask("mse_gradient", args)
+def normal_equation(*args): return _ask("normal_equation", args)
+def fit(*args): return _ask("fit", args)
+'''
+SAYS = {"print": "print(line)", "warn": "warnings.warn(line)"}
+# What the child keeps in its scratch folder outlives it: asked inputs are written there, the child
+# exits, and the fresh child prints them at import.
+RESTART = '''
+if os.path.exists("asked.txt"):
+    print(open("asked.txt").read())
+_ask_directly = _ask
+
+
+def _ask(function, args):
+    if function == "mse_loss" and not os.path.exists("asked.txt"):
+        with open("asked.txt", "w") as handle:
+            handle.write("ASK " + json.dumps({"f": function, "args": _plain(list(args))}))
+        os._exit(3)
+    return _ask_directly(function, args)
+'''
+
+
+def _decoded(value):
+    if isinstance(value, dict):
+        return np.array(value["a"], dtype=value["dtype"])
+    return [_decoded(v) for v in value] if isinstance(value, list) else value
+
+
+def _encoded(value):
+    if isinstance(value, np.ndarray):
+        return {"a": value.tolist(), "dtype": str(value.dtype)}
+    if isinstance(value, (tuple, list)):
+        return [_encoded(v) for v in value]
+    return float(value) if isinstance(value, np.floating) else value
+
+
+def what_the_student_sees(done, json_path):
+    data = results(json_path)
+    return "\n".join([done.stdout, data.get("output", "")] + [t.get("output", "") for t in data["tests"]])
+
+
+def learn(seen, table):
+    """Answer, offline, every input the report revealed; the submission's own key is recomputed
+    by running its ``_key`` in this process."""
+    reference, namespace = get_assignment(NAME).reference(), {}
+    exec(ATTACK.format(table={}, say="", restart=""), namespace)
+    for asked in ASKED.findall(seen):
+        request = json.loads(asked)
+        args = _decoded(request["args"])
+        answer = getattr(reference, request["f"])(*args)
+        table[namespace["_key"](request["f"], args)] = _encoded(answer)
+
+
+def resubmission_rounds(tmp_path, say, restart="", rounds=5, html=None):
+    table, scores, seen = {}, [], ""
+    target, json_path = tmp_path / f"{NAME}.py", tmp_path / "results.json"
+    for _ in range(rounds):
+        target.write_text(ATTACK.format(table=table, say=SAYS[say], restart=restart))
+        done = run_cli("submit", target, "--json", json_path, *(["--html", html] if html else []), timeout=300)
+        assert done.returncode in (0, 1), done.stderr[-2000:]
+        seen = what_the_student_sees(done, json_path)
+        scores.append(results(json_path)["score"])
+        learn(seen, table)
+    return scores, seen
+
+
+def test_printing_the_inputs_and_resubmitting_five_times_earns_nothing(tmp_path):
+    page = tmp_path / "feedback.html"
+    scores, seen = resubmission_rounds(tmp_path, "print", html=page)
+    assert scores == [0.0] * 5, scores
+    assert "ASK" not in seen
+    assert "ASK" in page.read_text()  # the instructor's page keeps what it printed
+
+
+def test_warning_the_inputs_and_resubmitting_earns_nothing(tmp_path):
+    scores, seen = resubmission_rounds(tmp_path, "warn", rounds=3)
+    assert scores == [0.0] * 3, scores
+    assert "ASK" not in seen
+
+
+def test_what_a_restarted_child_prints_at_import_is_withheld_too(tmp_path):
+    scores, seen = resubmission_rounds(tmp_path, "print", restart=RESTART, rounds=2)
+    assert "ASK" not in seen
+    assert scores == [0.0, 0.0], scores
