@@ -152,3 +152,18 @@ def test_what_a_restarted_child_prints_at_import_is_withheld_too(tmp_path):
     scores, seen = resubmission_rounds(tmp_path, "print", restart=RESTART, rounds=2)
     assert "ASK" not in seen
     assert scores == [0.0, 0.0], scores
+
+
+def test_a_drawn_checks_message_does_not_tell_how_far_off_the_answer_was(tmp_path):
+    """|received - expected| (or a tolerance scaled by |expected|) gives the expected value to a few
+    digits per submission: resubmitting the estimate refines it until the check passes."""
+    messages = []
+    for guess in (0.0, 1.0):
+        target, json_path = tmp_path / f"{NAME}.py", tmp_path / f"results-{guess}.json"
+        target.write_text(f"def mse_loss(X_b, y, theta):\n    return {guess}\n")
+        done = run_cli("submit", target, "--json", json_path, timeout=300)
+        assert done.returncode == 1, done.stderr[-2000:]
+        messages.append({t["name"]: t["output"] for t in results(json_path)["tests"]
+                         if t["name"].startswith("mse_loss is")})
+    assert len(messages[0]) == 2 and all("differs" in m for m in messages[0].values())
+    assert messages[0] == messages[1]
