@@ -284,7 +284,7 @@ def _dropout(ctx, parts):
     case = dict(ctx.case("case", make))  # a copy: the fixtures keep the seeds only
     shape = tuple(ctx.spec["dropout_shape"])
     case["X"], case["dout"] = probes.dropout_inputs(case["data_seed"], shape)
-    what = f"Dropout({case['rate']:.4g}, rng) on X of shape {shape}"
+    what = f"Dropout({'<drawn>' if ctx.hidden else format(case['rate'], '.4g')}, rng) on X of shape {shape}"
     got = run(ctx, "dropout_pass", case["rate"], case["seed"], case["data_seed"], shape, parts, what=what)
     for part in parts:
         array = as_numeric(got[part], f"{what}: {part}")

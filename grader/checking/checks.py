@@ -153,6 +153,7 @@ class Context:
         self.setup = setup  # what the assignment's setup function returned
         self.shared = shared if shared is not None else {}  # one submission's checks share this
         self.on_event = on_event  # progress of long runs, for a person watching
+        self.withheld_message = ""  # a failure's whole message, where the student's report shows less
 
     def record_curve(self, name, submission, reference):
         """Keep a training curve (e.g. the loss per epoch) of the submission beside the reference's.

@@ -94,9 +94,8 @@ def assert_close(received, expected, *, what, tol=Tolerance(), hidden=False):
     e, r, a = expected.flat[flat], got64.flat[flat], allowed.flat[flat]
     where = f"worst element at index {index}" if got.ndim else "value"
     count = f"{np.count_nonzero(bad)} of {got.size} elements differ" if got.ndim else "the value differs"
-    if hidden:  # how far off, or a tolerance scaled by |expected|, would tell the expected value
-        raise CheckFailure(f"{what}: {count}; {where}: outside the tolerance (rtol {rtol:g}, atol {atol:g}) "
-                           f"({describe(got)})")
+    if hidden:  # how far off, or a tolerance scaled by |expected| or by the data, would tell the expected value
+        raise CheckFailure(f"{what}: {count}; {where}: outside the tolerance ({describe(got)})")
     raise CheckFailure(f"{what}: {count}; {where}: received {r:.8g}, expected {e:.8g} "
                        f"(|difference| {abs(r - e):.3g} > tolerance {a:.3g}, rtol {rtol:g}, atol {atol:g})")
 

@@ -14,7 +14,7 @@ from grader.reporting.report import CheckResult, Report, round_points
 from grader.sandbox.parent import Sandbox
 from grader.checking.seeds import DEFAULT_STUDENT, course_secret, practice_secret
 from grader.checking.submission import find_submission, load_source
-from grader.verdicts import CheckFailure, SubmissionFailure
+from grader.verdicts import CheckFailure, ImportFailed, SubmissionFailure
 
 
 @dataclass(frozen=True)
@@ -99,9 +99,10 @@ def grade_source(source, assignment, *, student=DEFAULT_STUDENT, hidden=False, r
             report.results.append(result)
             report.leaderboard += context.leaderboard
             printed = "".join(sandbox.output[kept:])
-            if printed and context.hidden:
-                withheld.append(f"[{result.label}]\n{printed.rstrip()}")
-            elif printed:
+            if context.hidden:
+                withheld += [f"[{result.label}]\n{text.strip()}"
+                             for text in (printed, context.withheld_message) if text.strip()]
+            else:
                 shown.append(printed)
         report.results = apply_requirements(checks, report.results)
         dropped = (f"\n[... {sandbox.output_dropped} more characters of output not kept]"
@@ -159,6 +160,16 @@ def apply_requirements(checks, results):
             return results
 
 
+def shown_failure(exc, context, sandbox):
+    """What the student's report says of a failure: on drawn inputs, none of the words the submission
+    chose (an exception's text could carry an input; the instructor gets it whole)."""
+    if not context.hidden or not isinstance(exc, SubmissionFailure):
+        return str(exc)
+    if isinstance(exc, ImportFailed) and sandbox.generation > 1:  # its import ran after drawn inputs
+        return "importing the file failed when its process was started again during the checks"
+    return exc.quiet
+
+
 def refuse_unconfined(blocked=("reference",)):
     """``GradeError`` where a submission would run unconfined on this machine."""
     why = confinement.missing(blocked)
@@ -181,7 +192,8 @@ def run_check(check, context, sandbox, problem=None, verbose=False):
             if isinstance(outcome, Partial):
                 score, message = check.points * min(max(outcome.fraction, 0.0), 1.0), outcome.message
         except (CheckFailure, SubmissionFailure) as exc:
-            message = str(exc)
+            message = shown_failure(exc, context, sandbox)
+            context.withheld_message = str(exc) if message != str(exc) else ""
         except Exception as exc:  # a grader bug must cost this check only, and say so
             message = f"the grader failed while checking this ({type(exc).__name__}: {exc}); please report it"
             if verbose:

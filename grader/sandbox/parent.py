@@ -14,7 +14,9 @@ child's tree is found and killed whole, however it detached
 written after it is the last word.
 """
 
+import builtins
 import os
+import re
 import secrets
 import select
 import shutil
@@ -29,6 +31,7 @@ from grader.sandbox import confinement, reaper, wire
 from grader.verdicts import ImportFailed, MissingName, NotImplementedYet, SubmissionFailure, WireError
 
 _PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+_EXCEPTIONS = {n for n, v in vars(builtins).items() if isinstance(v, type) and issubclass(v, BaseException)}
 _MARK = "GRADE_SANDBOX"  # a label in the child's environment, for a person reading `ps e`
 _live = set()  # pids of the running children of this process's sandboxes
 # Starts the child: subprocess.Popen, or a fork of a zygote that has imported numpy (grader.sandbox.zygote).
@@ -193,15 +196,21 @@ class Sandbox:
                     on_event(wire.decode(reply["event"]))
         finally:
             self.student_seconds += time.monotonic() - started
+        # ``quiet``: the message without the child's words, which the submission may have chosen
         if "missing" in reply:
-            raise MissingName(f"missing {reply['missing']}: the submission does not define it")
+            raise MissingName(f"missing {reply['missing']}: the submission does not define it",
+                              f"missing {what}: the submission does not define it")
         if "error" in reply:
             err = reply["error"]
             if err["not_implemented"]:
                 name = err.get("function") or what
-                raise NotImplementedYet(f"{name} is not implemented yet (it raises NotImplementedError)"
-                                        + (f", called by {what}" if name != what else ""))
-            raise SubmissionFailure(f"{what} raised {err['message']} ({self.source.where(err['line'])})")
+                said = f"{name} is not implemented yet (it raises NotImplementedError)" + (
+                    f", called by {what}" if name != what else "")
+                raise NotImplementedYet(said, said if _defined(name, self.source.text) else
+                                        f"{what} is not implemented yet (it raises NotImplementedError)")
+            kind = err["type"] if err["type"] in _EXCEPTIONS else "an exception"
+            raise SubmissionFailure(f"{what} raised {err['message']} ({self.source.where(err['line'])})",
+                                    f"{what} raised {kind}; `grade check` shows its message")
         try:
             return wire.decode(reply["ok"])
         except (WireError, ValueError, TypeError) as exc:
@@ -254,6 +263,14 @@ class Sandbox:
         if text and room > 0:
             self.output.append(text[:room])
         self.output_dropped = max(self.output_dropped, int(reply.get("dropped") or 0))
+
+
+def _defined(qualname, text):
+    """Whether each part of ``qualname`` (``Dense.forward``) is defined in ``text``: a name the
+    child reports can then only pick among the file's own."""
+    return isinstance(qualname, str) and all(
+        re.fullmatch(r"\w+", part) and re.search(rf"\b(def|class)\s+{part}\b", text)
+        for part in qualname.split("."))
 
 
 def module_name(path):
