@@ -201,3 +201,22 @@ def test_a_drawn_checks_message_is_the_same_for_every_student(tmp_path):
             assert any(seen[0].values())
             differ = {k: (v, seen[1][k]) for k, v in seen[0].items() if v != seen[1][k]}
             assert not differ, (name, differ)
+
+
+def test_a_batch_keeps_what_was_printed_for_the_instructor_only(tmp_path):
+    """`grade batch --out` writes what students receive (results.json, feedback.md); the gradebook
+    and the feedback page keep what the submission printed during the checks."""
+    import sqlite3
+    folder, gradebook, out = tmp_path / "class" / "alice", tmp_path / "course.sqlite", tmp_path / "out"
+    folder.mkdir(parents=True)
+    (folder / f"{NAME}.py").write_text(ATTACK.format(table={}, say=SAYS["print"], restart=""))
+    done = run_cli("batch", tmp_path / "class", "--workers", "1", "--gradebook", gradebook, "--out", out,
+                   timeout=300)
+    assert done.returncode in (0, 1), done.stderr[-2000:]
+    received = out / NAME / "alice"
+    for name in ("results.json", "feedback.md"):
+        assert "ASK" not in (received / name).read_text(), name
+    assert "ASK" not in done.stdout + done.stderr
+    with sqlite3.connect(gradebook) as db:
+        (withheld,) = db.execute("SELECT withheld_output FROM runs").fetchone()
+    assert "ASK" in withheld and "ASK" in (received / "feedback.html").read_text()
