@@ -14,7 +14,15 @@ class CheckFailure(Exception):
 
 
 class SubmissionFailure(Exception):
-    """The submission's code failed the current check; ``str()`` is the message."""
+    """The submission's code failed the current check; ``str()`` is the message.
+
+    ``quiet`` is the message without the words the submission chose (an exception's own text),
+    for checks on inputs drawn for the student, where those words could carry an input.
+    """
+
+    def __init__(self, message, quiet=None):
+        super().__init__(message)
+        self.quiet = message if quiet is None else quiet
 
 
 class NotImplementedYet(SubmissionFailure):

@@ -1,9 +1,9 @@
 """Grading chosen checks of one submission for many students, and which checks a change can reach.
 
-``grade_checks`` runs checks through the engine's ``run_check`` in one sandbox:
-public checks once, hidden ones once per student (once in all where a check
-draws per course). ``reached_checks`` says which checks can see a change of
-the reference: those whose tags (the student functions a check calls) reach,
+``grade_checks`` runs checks through the engine's ``run_check`` in one sandbox,
+as official grading does: each check once per student (once in all where a
+check draws per course, or runs on the public fixtures), requirements applied.
+``reached_checks`` says which checks can see a change of the reference: those whose tags (the student functions a check calls) reach,
 through the names the reference's definitions use, a definition the change
 touches. The others see the reference itself, which scores full marks for
 every student, so a bug's total over students is fixed by the checks it reaches.
@@ -13,28 +13,40 @@ import ast
 import functools
 
 from grader.checking.checks import Context
-from grader.checking.grading import run_check
+from grader.checking.grading import apply_requirements, check_mode, run_check, seed_parts
 from grader.sandbox.parent import Sandbox
-from grader.checking.seeds import DEFAULT_STUDENT, course_secret
+from grader.checking.seeds import DEFAULT_STUDENT
 
 STUDENTS = tuple(f"student{i:02d}" for i in range(20))
 
 
-def grade_checks(source, assignment, *, ids=None, students=(DEFAULT_STUDENT,)):
+def grade_checks(source, assignment, *, ids=None, students=(DEFAULT_STUDENT,), official=True):
     """``{check id: [CheckResult, ...]}`` for the checks whose ``Check.id`` is in ``ids`` (every
-    check where None): one result for a public check or one drawn per course, one per student
-    for the others."""
+    check where None): one result for a check on the public fixtures or one drawn per course, one
+    per student for the others. ``official``: public checks draw their inputs, as ``grade submit``'s do."""
     reference, fixtures, spec = assignment.reference(), assignment.fixtures(), assignment.spec
     results = {}
     with Sandbox(source, spec.limits) as sandbox:
         for check in assignment.checks:
             if ids is not None and check.id not in ids:
                 continue
-            for student in students if check.hidden and check.per_student else students[:1]:
-                parts = (course_secret(), assignment.name, student) if check.hidden else ("public", assignment.name)
-                context = Context(check, student=sandbox.student, spec=spec, mode="hidden" if check.hidden else "public",
-                                  fixtures=fixtures, reference=reference, seed_parts=parts)
+            mode = check_mode(check, official)
+            for student in students if mode == "hidden" and check.per_student else students[:1]:
+                context = Context(check, student=sandbox.student, spec=spec, mode=mode, fixtures=fixtures,
+                                  reference=reference, seed_parts=seed_parts(check, assignment.name, student, official))
                 results.setdefault(check.id, []).append(run_check(check, context, sandbox, source.problem))
+    return _with_requirements(assignment, results, len(students))
+
+
+def _with_requirements(assignment, results, count):
+    """``results`` with the engine's ``apply_requirements``, student by student (a check run once
+    stands for every student)."""
+    checks = [c for c in assignment.checks if c.id in results]
+    for i in range(count):
+        row = [results[c.id][min(i, len(results[c.id]) - 1)] for c in checks]
+        for check, result in zip(checks, apply_requirements(checks, row)):
+            if i < len(results[check.id]):
+                results[check.id][i] = result
     return results
 
 

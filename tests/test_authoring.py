@@ -162,14 +162,20 @@ def test_lint_finds_stale_fixtures_a_failing_reference_and_a_stub_that_scores(co
     reference = project / "reference" / f"{name}.py"
     reference.write_text(reference.read_text().replace("return factor * np.asarray", "return 1.5 * factor * np.asarray"))
     stub = project / "assignments" / name / "stub.py"
-    # Right with the factors the checks pass, wrong with the default: inputs kept, with the values right.
-    stub.write_text(stub.read_text().replace('    raise NotImplementedError("scale is not implemented yet")',
-                                             "    return x.copy() if factor == 2.0 else factor * np.asarray(x)"))
+    unwritten = stub.read_text()
+    stub.write_text(unwritten.replace('    raise NotImplementedError("scale is not implemented yet")',
+                                      "    return x.copy()"))
     done = run(copy, f"grade lint {name}")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "fixtures/public.json: " in done.stdout and f"run: python -m grader.checking.fixtures {name}" in done.stdout
-    assert "scores 1 on the public check 'inputs_unchanged'" in done.stdout
     assert "fails the public check 'scale' for another reason than 'not implemented yet'" in done.stdout
+    # a copy keeps the inputs unchanged, which counts only with scale's values right
+    assert "'inputs_unchanged' for another reason than 'not implemented yet'" in done.stdout
+    assert "whether scale keeps its inputs counts only with its values right" in done.stdout
+    stub.write_text(unwritten.replace('    raise NotImplementedError("scale is not implemented yet")',
+                                      "    return 1.5 * factor * np.asarray(x, dtype=np.float64)"))
+    done = run(copy, f"grade lint {name}")
+    assert "scores 1 on the public check 'scale'" in done.stdout, done.stdout
 
 
 @pytest.mark.parametrize("args, words", [

@@ -74,16 +74,20 @@ def test_failed_checks_exit_1(grade_cli, tmp_path):
     assert "FAIL" in output and data["score"] < data["max_score"]
 
 
-def test_hidden_failure_shows_no_expected_value(grade_cli, tmp_path):
-    _, _, data = grade_cli("submit", write_bug(tmp_path, "linear_regression", "mse_gradient__missing_2_over_m"),
-                           "-a", "linear_regression")
-    hidden = [t for t in data["tests"] if t["visibility"] == "after_due_date" and t["status"] == "failed"
-              and t["name"].startswith("mse_gradient matches")]
-    public = [t for t in data["tests"] if t["visibility"] == "visible" and t["status"] == "failed"
-              and t["name"].startswith("mse_gradient matches")]
-    assert "expected" in public[0]["output"] and "received" in public[0]["output"]
-    assert "|difference|" in hidden[0]["output"] and "expected 0" not in hidden[0]["output"]
-    assert "received" not in hidden[0]["output"].split("differ")[1]
+def test_drawn_inputs_failures_show_no_expected_value(grade_cli, tmp_path):
+    """`grade check` shows the public fixtures' expected values; `grade submit` draws every check's
+    inputs (public ones too) and shows none."""
+    buggy = write_bug(tmp_path, "linear_regression", "mse_gradient__missing_2_over_m")
+    _, _, checked = grade_cli("check", buggy, "-a", "linear_regression")
+    _, _, data = grade_cli("submit", buggy, "-a", "linear_regression")
+    (public,) = [t for t in checked["tests"] if t["name"].startswith("mse_gradient matches")]
+    assert "expected" in public["output"] and "received" in public["output"]
+    drawn = [t for t in data["tests"] if t["status"] == "failed" and t["name"].startswith("mse_gradient matches")]
+    assert {t["visibility"] for t in drawn} == {"visible", "after_due_date"}
+    for test in drawn:
+        assert "outside the tolerance" in test["output"] and "expected 0" not in test["output"]
+        assert "|difference|" not in test["output"]
+        assert "received" not in test["output"].split("differ")[1]
 
 
 @pytest.mark.parametrize("args, words", [

@@ -30,13 +30,14 @@ def test_a_new_gradebook_has_the_tables_in_wal_mode(tmp_path):
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert {"batches", "submissions", "runs", "results"} <= tables
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     Gradebook(path).close()  # opening it again keeps it as it is
 
 
 @pytest.mark.parametrize("old_version, dropped", [
-    (1, ("confinement", "practice", "leaderboard")),
-    (2, ("practice", "leaderboard")),
+    (1, ("confinement", "practice", "leaderboard", "withheld_output")),
+    (2, ("practice", "leaderboard", "withheld_output")),
+    (3, ("withheld_output",)),
 ])
 def test_an_older_gradebook_is_upgraded_and_keeps_its_runs(tmp_path, old_version, dropped):
     path = tmp_path / "g.sqlite"

@@ -114,8 +114,10 @@ def test_memory_hog_reports_memory_error(quick_assignment):
 def test_flood_of_output_is_capped_and_does_not_fail(quick_assignment):
     report, _ = grade("prints_200mb.py", quick_assignment)
     assert report.passed
-    assert len(report.output) < 25_000
-    assert "more characters of output not kept" in report.output
+    assert len(report.output) + len(report.withheld_output) < 25_000
+    # how much was dropped could tell a drawn input: the count is the instructor's only
+    assert "more characters of output not kept" in report.withheld_output
+    assert "not kept" not in report.output
 
 
 def test_monkeypatched_numpy_cannot_pass_the_parents_comparisons(quick_assignment):

@@ -93,10 +93,13 @@ def _is_int(value):
 def conv_output_shape(ctx):
     """conv_output_shape gives (H_out, W_out) as ints"""
     calls = ctx.case("calls", lambda rng: cases.output_shape_cases(rng, ctx.hidden))
-    for args in calls:
-        what = f"conv_output_shape({', '.join(map(str, args))})"
+    for number, args in enumerate(calls, start=1):
+        key = f"conv_output_shape({', '.join(map(str, args))})"
+        names = ("H", "W", "kernel_size", "stride", "padding")[:len(args)]
+        what = (f"conv_output_shape({', '.join(names)}), call {number}, with values drawn for you" if ctx.hidden
+                else key)
         got = ctx.student.conv_output_shape(*args)
-        want = ctx.expect(what, lambda ref: ref.conv_output_shape(*args))
+        want = ctx.expect(key, lambda ref: ref.conv_output_shape(*args))
         if not isinstance(got, (tuple, list)) or len(got) != 2:
             raise CheckFailure(f"{what}: expected a pair (H_out, W_out), received {describe(got)}")
         kinds = [describe(v) for v in got if not _is_int(v)]

@@ -31,12 +31,13 @@ def layer_spec(rng, layer, vary=False, n=N_IN):
     if layer == "Dense":
         return {"layer": "Dense", "args": [n, N_OUT], "kwargs": {"init": "he"}, "rng": int(rng.integers(2**31)),
                 "params": {"W": rng.normal(scale=0.5, size=(n, N_OUT)), "b": rng.normal(scale=0.5, size=N_OUT)}}
+    drawn = {"drawn": True} if vary else {}  # messages then leave the hyperparameters out
     if layer == "BatchNorm":
         kwargs = {"momentum": _hyper(rng, vary, 0.8, 0.6, 0.85), "eps": _hyper(rng, vary, 1e-3, 1e-4, 1e-2)}
-        return {"layer": "BatchNorm", "args": [n], "kwargs": kwargs,
+        return {"layer": "BatchNorm", "args": [n], "kwargs": kwargs, **drawn,
                 "params": {"gamma": rng.uniform(0.5, 1.5, n), "beta": rng.normal(scale=0.5, size=n)}}
     if layer == "ELU":
-        return {"layer": "ELU", "args": [_hyper(rng, vary, 0.7, 0.3, 0.9)], "params": {}}
+        return {"layer": "ELU", "args": [_hyper(rng, vary, 0.7, 0.3, 0.9)], "params": {}, **drawn}
     return {"layer": layer, "params": {}}
 
 

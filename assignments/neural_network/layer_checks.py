@@ -284,7 +284,7 @@ def _dropout(ctx, parts):
     case = dict(ctx.case("case", make))  # a copy: the fixtures keep the seeds only
     shape = tuple(ctx.spec["dropout_shape"])
     case["X"], case["dout"] = probes.dropout_inputs(case["data_seed"], shape)
-    what = f"Dropout({case['rate']:.4g}, rng) on X of shape {shape}"
+    what = f"Dropout({'<drawn>' if ctx.hidden else format(case['rate'], '.4g')}, rng) on X of shape {shape}"
     got = run(ctx, "dropout_pass", case["rate"], case["seed"], case["data_seed"], shape, parts, what=what)
     for part in parts:
         array = as_numeric(got[part], f"{what}: {part}")
@@ -305,13 +305,15 @@ def dropout_training(ctx):
         wrong = ~((out == 0) | np.isclose(out, scaled, rtol=rtol, atol=0))
         if wrong.any():
             i = tuple(int(k) for k in np.argwhere(wrong)[0])
-            raise CheckFailure(f"{what}, {call}: out{list(i)} = {out[i]:.6g} is neither 0 (dropped) nor "
-                               f"X / (1 - rate) = {scaled[i]:.6g} (kept and scaled); {wrong.sum()} such entries")
+            values = ("", "", "") if ctx.hidden else (f" = {out[i]:.6g}", f" = {scaled[i]:.6g}",
+                                                      f"; {wrong.sum()} such entries")  # from the drawn rate
+            raise CheckFailure(f"{what}, {call}: out{list(i)}{values[0]} is neither 0 (dropped) nor "
+                               f"X / (1 - rate){values[1]} (kept and scaled){values[2]}")
         alpha = ctx.spec["stat_alpha"]
         low, high = stats.binomial_interval(out.size, 1 - case["rate"], alpha)
-        kept = (f"the number of kept units (expected about {(1 - case['rate']) * out.size:.0f} = "
-                f"(1 - rate) × {out.size})")
-        stats.assert_within(np.count_nonzero(out), low, high, f"{what}, {call}", kept, alpha)
+        about = "" if ctx.hidden else f"{(1 - case['rate']) * out.size:.0f} = "
+        kept = f"the number of kept units (expected about {about}(1 - rate) × {out.size})"
+        stats.assert_within(np.count_nonzero(out), low, high, f"{what}, {call}", kept, alpha, hidden=ctx.hidden)
     if np.array_equal(got["out"] != 0, got["again"] != 0):
         raise CheckFailure(f"{what}: two training forwards dropped the same units; draw a new mask each call")
     compare_defaults(ctx, ["Dropout.forward"])
@@ -325,8 +327,9 @@ def dropout_backward(ctx):
     wrong = ~np.isclose(lhs, rhs, rtol=rtol, atol=1e-300)
     if wrong.any():
         i = tuple(int(k) for k in np.argwhere(wrong)[0])
-        raise CheckFailure(f"{what}: backward after the training forward: at {list(i)}, dX * X = {lhs[i]:.6g} "
-                           f"but dout * out = {rhs[i]:.6g} ({wrong.sum()} entries); backward must multiply "
+        values = ("", "", "") if ctx.hidden else (f" = {lhs[i]:.6g}", f" = {rhs[i]:.6g}", f" ({wrong.sum()} entries)")
+        raise CheckFailure(f"{what}: backward after the training forward: at {list(i)}, dX * X{values[0]} "
+                           f"but dout * out{values[1]}{values[2]}; backward must multiply "
                            "dout by the very mask and scale of the last forward")
 
 

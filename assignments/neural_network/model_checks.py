@@ -101,7 +101,8 @@ def _optimizer_check(name, settings):
         cases = {"case": ctx.case("case", _optimizer_case), "defaults": ctx.case("steep case", _steep_optimizer_case)}
         for key, kwargs in settings(ctx).items():
             case = cases["defaults" if key == "defaults" else "case"]
-            what = f"{name}({', '.join(f'{k}={v:.4g}' for k, v in kwargs.items())}).step over 5 steps"
+            shown = {k: "<drawn>" if ctx.hidden else format(v, ".4g") for k, v in kwargs.items()}
+            what = f"{name}({', '.join(f'{k}={v}' for k, v in shown.items())}).step over 5 steps"
             got = run(ctx, "optimizer_steps", name, kwargs, case["params"], case["steps"], what=what)
             want = expect(ctx, key, "optimizer_steps", name, kwargs, case["params"], case["steps"])
             _compare_steps(ctx, got, want, case["params"], what)

@@ -33,6 +33,9 @@ class Check:
     tags: tuple
     budget: float
     per_student: bool = True  # False: its hidden inputs are drawn once per course (see CheckSet.check)
+    # Checks whose every variant must pass for this one to earn its points: a check that a submission
+    # computing nothing passes by itself (its own gradient is the derivative of its own constant loss).
+    requires: tuple = ()
 
     @property
     def id(self):
@@ -106,12 +109,15 @@ class CheckSet:
         bound = []
         for declared in self.declared:
             entry = spec.checks[declared.name]
+            requires = tuple(entry.get("requires", ()))
+            if set(requires) - set(names) or declared.name in requires:
+                raise ValueError(f"[checks.{declared.name}] requires {list(requires)}: each must be another check")
             for hidden in (False, True):
                 points = entry.get("hidden" if hidden else "public")
                 if points is not None:
                     bound.append(Check(declared.name, declared.title, declared.function, float(points),
                                        hidden, declared.tags, float(entry.get("budget", spec.budget)),
-                                       declared.per_student))
+                                       declared.per_student, requires))
         return bound
 
 
@@ -120,10 +126,12 @@ class Context:
 
     ``mode`` is "public" (inputs and expected values from the fixtures),
     "hidden" (inputs drawn from the student's hidden seed, expected values from
-    the reference) or "record" (public inputs drawn and the reference's answers
-    kept, to build the fixtures). ``seed_parts`` are (secret, assignment,
-    student) for hidden checks and ("public", assignment) for public ones; a
-    check declared ``per_student=False`` leaves the student out.
+    the reference: hidden checks, and in official grading public ones too) or
+    "record" (public inputs drawn and the reference's answers kept, to build the
+    fixtures). ``seed_parts`` are (secret, assignment, student) for drawn inputs
+    and ("public", assignment) for the fixtures'; a check declared
+    ``per_student=False`` leaves the student out. ``hidden`` says that the
+    inputs are drawn, so messages show no expected values.
     """
 
     def __init__(self, check, *, student, spec, mode, fixtures=None, reference=None, seed_parts=(),
@@ -136,21 +144,27 @@ class Context:
         self.fixtures = fixtures if fixtures is not None else {}
         self.reference = reference
         parts = tuple(seed_parts) if check.per_student else tuple(seed_parts)[:2]
-        self.rng = np.random.default_rng(derive_seed(*parts, check.name))
+        # A public check graded officially draws apart from its hidden variant (by its id), and the
+        # fixtures' draw stays the one they were recorded from (by its name).
+        drawn_public = self.hidden and not check.hidden
+        self.rng = np.random.default_rng(derive_seed(*parts, check.id if drawn_public else check.name))
         self.curves = {}
         self.leaderboard = []
         self.setup = setup  # what the assignment's setup function returned
         self.shared = shared if shared is not None else {}  # one submission's checks share this
         self.on_event = on_event  # progress of long runs, for a person watching
+        self.withheld_message = ""  # a failure's whole message, where the student's report shows less
 
     def record_curve(self, name, submission, reference):
         """Keep a training curve (e.g. the loss per epoch) of the submission beside the reference's.
 
-        The feedback page plots them. Kept on public inputs only: on hidden inputs
-        the reference's curve is hidden expected data. Values that are not a
-        sequence of numbers are dropped; nan and inf become None.
+        The feedback page plots them. Kept by public checks only: on a hidden
+        check's inputs the reference's curve is hidden expected data (in official
+        grading public checks draw their inputs too, and the page is the
+        instructor's). Values that are not a sequence of numbers are dropped; nan
+        and inf become None.
         """
-        if self.hidden:
+        if self.check.hidden:
             return
         curve = {"submission": _curve_values(submission), "reference": _curve_values(reference)}
         if curve["submission"] or curve["reference"]:

@@ -94,9 +94,8 @@ def assert_close(received, expected, *, what, tol=Tolerance(), hidden=False):
     e, r, a = expected.flat[flat], got64.flat[flat], allowed.flat[flat]
     where = f"worst element at index {index}" if got.ndim else "value"
     count = f"{np.count_nonzero(bad)} of {got.size} elements differ" if got.ndim else "the value differs"
-    if hidden:
-        raise CheckFailure(f"{what}: {count}; {where}: |difference| {abs(r - e):.3g} > "
-                           f"tolerance {a:.3g} ({describe(got)})")
+    if hidden:  # how far off, or a tolerance scaled by |expected| or by the data, would tell the expected value
+        raise CheckFailure(f"{what}: {count}; {where}: outside the tolerance ({describe(got)})")
     raise CheckFailure(f"{what}: {count}; {where}: received {r:.8g}, expected {e:.8g} "
                        f"(|difference| {abs(r - e):.3g} > tolerance {a:.3g}, rtol {rtol:g}, atol {atol:g})")
 
@@ -199,10 +198,11 @@ def compare_defaults(ctx, names):
     """Fail unless each function or class in ``names`` has the reference's (the contract's) default
     arguments, read from the signatures (``grader.checking.probes:defaults``): a default the checks cannot
     see in a result, such as a finite-difference step, is still part of the contract. Public checks
-    only: the contract is the same for every student, and no secret."""
+    only (in official grading too, where they draw their inputs): the contract is the same for every
+    student, and no secret."""
     from grader.checking.probes import defaults
 
-    if ctx.hidden:
+    if ctx.check.hidden:
         return
 
     for name in names:

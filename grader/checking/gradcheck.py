@@ -161,7 +161,7 @@ def assert_blocks(analytic, numerical, *, what, against, tol, floor=1e-3, hidden
     """Fail unless every block of ``analytic`` is within ``tol`` of ``numerical`` (see ``block_errors``).
 
     The message names the worst block and its largest difference by entry,
-    e.g. ``dW[4, 3]``; with ``hidden`` the expected value is not shown.
+    e.g. ``dW[4, 3]``; with ``hidden`` neither value there is shown.
     """
     received = {}
     for name, expected in numerical.items():
@@ -179,7 +179,8 @@ def assert_blocks(analytic, numerical, *, what, against, tol, floor=1e-3, hidden
     a, n = received[name], np.asarray(numerical[name], dtype=np.float64)
     worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(np.abs(a - n))), a.shape))
     entry = f"{name}[{', '.join(map(str, worst))}]" if a.ndim else name
-    detail = f"received {a[worst]:.6g}" + ("" if hidden else f", expected {n[worst]:.6g}")
+    # On drawn inputs even the received value is left out: it is computed from a drawn input.
+    detail = "" if hidden else f": received {a[worst]:.6g}, expected {n[worst]:.6g}"
     others = f"; also wrong: {', '.join(bad[1:])}" if len(bad) > 1 else ""
     raise CheckFailure(f"{what}: {name} disagrees with {against}: relative error {errors[name]:.2g} > "
-                       f"{tol:g}; largest difference at {entry}: {detail}{others}")
+                       f"{tol:g}; largest difference at {entry}{detail}{others}")

@@ -2,7 +2,7 @@
 
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from grader.checking import catalog
@@ -14,7 +14,7 @@ from grader.reporting.report import CheckResult, Report, round_points
 from grader.sandbox.parent import Sandbox
 from grader.checking.seeds import DEFAULT_STUDENT, course_secret, practice_secret
 from grader.checking.submission import find_submission, load_source
-from grader.verdicts import CheckFailure, SubmissionFailure
+from grader.verdicts import CheckFailure, ImportFailed, SubmissionFailure
 
 
 @dataclass(frozen=True)
@@ -71,8 +71,10 @@ def grade_source(source, assignment, *, student=DEFAULT_STUDENT, hidden=False, r
                  on_event=None, require_confinement=False):
     """Run ``assignment``'s public checks on ``source``, and its hidden ones where ``hidden``.
 
-    ``mode`` "record" runs the public checks with the ``reference``'s answers
-    and fills ``fixtures`` (see ``grader.checking.fixtures``).
+    ``hidden`` is official grading: every check, public ones too, then runs on
+    inputs drawn for the student, since the public fixtures' answers ship with
+    the stub. ``mode`` "record" runs the public checks with the ``reference``'s
+    answers and fills ``fixtures`` (see ``grader.checking.fixtures``).
     """
     started = time.monotonic()
     spec = assignment.spec
@@ -85,19 +87,87 @@ def grade_source(source, assignment, *, student=DEFAULT_STUDENT, hidden=False, r
     report.hidden_points = round_points(sum(c.points for c in assignment.checks if c.hidden and not hidden))
     setup, shared = assignment.prepare(options), {}
     with Sandbox(source, spec.limits, blocked=blocked) as sandbox:
+        start_child(sandbox)
+        shown, withheld = list(sandbox.output), []  # what the import printed
         for check in checks:
-            check_mode = mode or ("hidden" if check.hidden else "public")
-            parts = (course_secret(), assignment.name, student) if check.hidden else ("public", assignment.name)
-            context = Context(check, student=sandbox.student, spec=spec, mode=check_mode,
-                              fixtures=fixtures, reference=reference, seed_parts=parts,
+            context = Context(check, student=sandbox.student, spec=spec, mode=mode or check_mode(check, hidden),
+                              fixtures=fixtures, reference=reference,
+                              seed_parts=seed_parts(check, assignment.name, student, hidden),
                               setup=setup, shared=shared, on_event=on_event)
-            report.results.append(run_check(check, context, sandbox, source.problem, verbose))
+            kept = len(sandbox.output)
+            result = run_check(check, context, sandbox, source.problem, verbose)
+            report.results.append(result)
             report.leaderboard += context.leaderboard
-        report.output = sandbox.captured_output()
+            printed = "".join(sandbox.output[kept:])
+            if context.hidden:
+                withheld += [f"[{result.label}]\n{text.strip()}"
+                             for text in (printed, context.withheld_message) if text.strip()]
+            else:
+                shown.append(printed)
+        report.results = apply_requirements(checks, report.results)
+        dropped = (f"\n[... {sandbox.output_dropped} more characters of output not kept]"
+                   if sandbox.output_dropped else "")
+        # How much was dropped is told only where no drawn input could have set it.
+        report.output = "".join(shown) + ("" if hidden else dropped)
+        report.withheld_output = "\n".join(withheld) + (dropped if hidden else "")
         report.confinement = sandbox.confinement or ""
         report.student_seconds = sandbox.student_seconds
     report.execution_time = time.monotonic() - started
     return report
+
+
+def check_mode(check, official):
+    """"hidden" where ``check`` runs on inputs drawn for the student (every check in official
+    grading: no point is earned on the public fixtures, whose answers ship), else "public"."""
+    return "hidden" if official or check.hidden else "public"
+
+
+def seed_parts(check, assignment, student, official):
+    """What ``check``'s inputs are drawn from (see ``Context``)."""
+    if check_mode(check, official) == "hidden":
+        return course_secret(), assignment, student
+    return "public", assignment
+
+
+def start_child(sandbox):
+    """Import the submission before the first check, so that what its import prints (shown to the
+    student) is told apart from what checks make it print. A failed import is each check's message."""
+    try:
+        sandbox.start()
+    except SubmissionFailure:
+        pass
+
+
+def apply_requirements(checks, results):
+    """``results`` where a check whose ``requires`` names a check with a failed variant earns nothing.
+
+    Such a check (the derivative of your own loss, inputs left unchanged) is
+    passed by code that computes nothing; it counts only once the values it
+    builds on are right. Repeated until nothing changes, so requirements chain.
+    """
+    results = list(results)
+    while True:
+        failed = {r.name for r in results if not r.passed}
+        changed = False
+        for i, (check, result) in enumerate(zip(checks, results)):
+            missing = [name for name in check.requires if name in failed]
+            if missing and result.score > 0:
+                results[i] = replace(result, score=0.0, message=(
+                    f"counts only once these checks pass: {', '.join(missing)} (on its own it is passed "
+                    "by code that computes nothing)" + (f"; {result.message}" if result.message else "")))
+                changed = True
+        if not changed:
+            return results
+
+
+def shown_failure(exc, context, sandbox):
+    """What the student's report says of a failure: on drawn inputs, none of the words the submission
+    chose (an exception's text could carry an input; the instructor gets it whole)."""
+    if not context.hidden or not isinstance(exc, SubmissionFailure):
+        return str(exc)
+    if isinstance(exc, ImportFailed) and sandbox.generation > 1:  # its import ran after drawn inputs
+        return "importing the file failed when its process was started again during the checks"
+    return exc.quiet
 
 
 def refuse_unconfined(blocked=("reference",)):
@@ -122,7 +192,8 @@ def run_check(check, context, sandbox, problem=None, verbose=False):
             if isinstance(outcome, Partial):
                 score, message = check.points * min(max(outcome.fraction, 0.0), 1.0), outcome.message
         except (CheckFailure, SubmissionFailure) as exc:
-            message = str(exc)
+            message = shown_failure(exc, context, sandbox)
+            context.withheld_message = str(exc) if message != str(exc) else ""
         except Exception as exc:  # a grader bug must cost this check only, and say so
             message = f"the grader failed while checking this ({type(exc).__name__}: {exc}); please report it"
             if verbose:

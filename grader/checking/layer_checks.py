@@ -53,7 +53,7 @@ def assert_like_own(ctx, got, numerical, want, what, against=AGAINST_OWN):
     if numerical["low"]:
         return assert_like_reference(ctx, got, want, f"{what} (float32: compared with the reference)")
     assert_blocks(got, numerical["blocks"], what=what, against=against, tol=ctx.spec["gradient_rel_error"],
-                  floor=ctx.spec["block_floor"])
+                  floor=ctx.spec["block_floor"], hidden=ctx.hidden)
 
 
 def assert_along_directions(ctx, blocks, directional, directions, *, what, against):
@@ -69,7 +69,7 @@ def assert_along_directions(ctx, blocks, directional, directions, *, what, again
     count = len(next(iter(directions.values())))
     assert_blocks(analytic, directional, what=f"{what}: <gradient, v> for {count} random unit v per block "
                   "(entry k: direction k)", against=against,
-                  tol=ctx.spec["directional_rel_error"], floor=ctx.spec["block_floor"])
+                  tol=ctx.spec["directional_rel_error"], floor=ctx.spec["block_floor"], hidden=ctx.hidden)
 
 
 def gradient_blocks(result, spec, what):

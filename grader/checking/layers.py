@@ -59,9 +59,12 @@ def plain(value):
 # ---------------------------------------------------------------- building layers
 
 def label(spec):
-    """``Dense(5, 4)``: a layer spec as the student would write it."""
+    """``Dense(5, 4)``: a layer spec as the student would write it; a hyperparameter drawn for the
+    student (``spec["drawn"]``) shows as ``<drawn>``, since messages name no drawn input."""
     def show(value):
-        return f"{value:.4g}" if isinstance(value, float) else repr(value)
+        if isinstance(value, float):
+            return "<drawn>" if spec.get("drawn") else f"{value:.4g}"
+        return repr(value)
     parts = [show(a) for a in spec.get("args", [])]
     parts += [f"{k}={show(v)}" for k, v in spec.get("kwargs", {}).items()]
     return f"{spec['layer']}({', '.join(parts)})"

@@ -78,11 +78,16 @@ def hoeffding_halfwidth(n, width, alpha):
     return width * math.sqrt(math.log(2 / alpha) / (2 * n))
 
 
-def assert_within(value, low, high, what, meaning, alpha=None):
-    """Fail unless ``low <= value <= high``: a range a correct draw misses with probability <= alpha."""
+def assert_within(value, low, high, what, meaning, alpha=None, hidden=False):
+    """Fail unless ``low <= value <= high``: a range a correct draw misses with probability <= alpha.
+
+    ``hidden``: the numbers are left out (the range, and a value computed from them, would tell a
+    drawn input such as a dropout rate)."""
     if not low <= value <= high:
         chance = f", where a correct draw lands but for a chance below {alpha:g}" if alpha else ""
-        raise CheckFailure(f"{what}: {meaning} is {value:.6g}, outside [{low:.6g}, {high:.6g}]{chance}")
+        numbers = "" if hidden else f" {value:.6g},"
+        range_ = "the range" if hidden else f"[{low:.6g}, {high:.6g}]"
+        raise CheckFailure(f"{what}: {meaning} is{numbers} outside {range_}{chance}")
 
 
 def assert_normal_draw(W, sigma, *, alpha, what, formula):

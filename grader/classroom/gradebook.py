@@ -43,12 +43,13 @@ from grader.reporting.report import CheckResult, Report
 from grader.version import package_version
 
 DEFAULT_PATH = "gradebook.sqlite"
-SCHEMA_VERSION = 3  # 2: runs.confinement; 3: runs.practice, runs.leaderboard
+SCHEMA_VERSION = 4  # 2: runs.confinement; 3: runs.practice, runs.leaderboard; 4: runs.withheld_output
 # What turns a gradebook of version N into one of version N + 1.
 _UPGRADES = {
     1: "ALTER TABLE runs ADD COLUMN confinement TEXT;",
     2: "ALTER TABLE runs ADD COLUMN practice INTEGER NOT NULL DEFAULT 0; "
        "ALTER TABLE runs ADD COLUMN leaderboard TEXT;",
+    3: "ALTER TABLE runs ADD COLUMN withheld_output TEXT;",
 }
 
 SCHEMA = """
@@ -87,7 +88,8 @@ CREATE TABLE IF NOT EXISTS runs (
     raw_score REAL,                    -- before any late penalty
     execution_time REAL,
     notes TEXT,                        -- JSON list
-    output TEXT,                       -- what the submission printed
+    output TEXT,                       -- what the submission printed, as its report shows it
+    withheld_output TEXT,              -- what it printed during checks on drawn inputs: staff only
     lateness TEXT,                     -- JSON, where a deadline was applied
     gradescope TEXT,                   -- JSON results.json
     confinement TEXT,                  -- what confined the submission ("none: why" where nothing)
@@ -284,12 +286,12 @@ class Gradebook:
             penalty = getattr(report, "penalty", 0.0)
             cursor = self.db.execute(
                 "INSERT INTO runs (submission_id, batch_id, grader_version, status, score, max_score, "
-                "raw_score, execution_time, notes, output, lateness, gradescope, confinement, practice, "
-                "leaderboard, worker, started_at, finished_at) "
-                "VALUES (?, ?, ?, 'graded', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "raw_score, execution_time, notes, output, withheld_output, lateness, gradescope, confinement, "
+                "practice, leaderboard, worker, started_at, finished_at) "
+                "VALUES (?, ?, ?, 'graded', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (submission_id, batch_id, grader_version, report.score, report.max_score,
                  getattr(report, "raw_score", report.score), report.execution_time,
-                 json.dumps(list(report.notes)), report.output,
+                 json.dumps(list(report.notes)), report.output, getattr(report, "withheld_output", ""),
                  json.dumps(lateness.to_dict(penalty)) if lateness is not None else None,
                  json.dumps(report.to_gradescope()), getattr(report, "confinement", ""),
                  int(getattr(report, "practice", False)), json.dumps(getattr(report, "leaderboard", [])),
@@ -368,6 +370,7 @@ class Gradebook:
         results = [_check_result(r) for r in rows]
         report = Report(run["assignment"], run["filename"], run["student"], results=results,
                         notes=json.loads(run["notes"] or "[]"), output=run["output"] or "",
+                        withheld_output=run["withheld_output"] or "",
                         execution_time=run["execution_time"] or 0.0, confinement=run["confinement"] or "",
                         practice=bool(run["practice"]), leaderboard=json.loads(run["leaderboard"] or "[]"))
         if run["lateness"] and hasattr(report, "lateness"):

@@ -99,11 +99,14 @@ def render_html(report, curves=None):
         parts.append("<h2>Notes</h2><ul>")
         parts.extend(f"<li>{e(note)}</li>" for note in report.notes)
         parts.append("</ul>")
-    if report.output:
-        shown = report.output[:5000]
-        more = len(report.output) - len(shown)
-        parts.append("<h2>What the submission printed</h2>")
-        parts.append(f"<pre>{e(shown)}" + (f"\n[... {more} more characters]" if more > 0 else "") + "</pre>")
+    for heading, text in (("What the submission printed", report.output),
+                          ("What it printed during checks on inputs drawn for the student "
+                           "(for the instructor: the student's report leaves it out)", report.withheld_output)):
+        if text:
+            shown = text[:5000]
+            more = len(text) - len(shown)
+            parts.append(f"<h2>{e(heading)}</h2>")
+            parts.append(f"<pre>{e(shown)}" + (f"\n[... {more} more characters]" if more > 0 else "") + "</pre>")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
 

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from grader.reporting.inert import terminal_line, terminal_text
 
 POINTS_DECIMALS = 2
+WITHHELD_NOTE = ("What the submission prints during checks on inputs drawn for you is kept for your instructor, "
+                 "not shown here; `grade check` shows what it prints on the public inputs.")
 PRACTICE_WARNING = ("Warning: the hidden checks drew their inputs from the practice secret (GRADE_SECRET "
                     "was not set), which anyone who has the grader knows: not a grade for a class.")
 
@@ -67,7 +69,8 @@ class Report:
     student: str
     results: list = field(default_factory=list)
     notes: list = field(default_factory=list)
-    output: str = ""
+    output: str = ""  # what the submission printed where no input drawn for the student could shape it
+    withheld_output: str = ""  # what it printed during checks on drawn inputs: the instructor's only
     execution_time: float = 0.0
     student_seconds: float = 0.0
     lateness: object = None  # a grader.checking.deadlines.Lateness where a deadline was applied
@@ -110,6 +113,11 @@ class Report:
         return all(r.passed for r in self.results)
 
     @property
+    def drawn(self):
+        """Whether the checks ran on inputs drawn for the student (official grading)."""
+        return any(r.hidden for r in self.results)
+
+    @property
     def total_line(self):
         """The total, and the public and hidden checks' shares where there are hidden ones."""
         line = f"Total: {self.score:.2f} / {self.max_score:.2f}"
@@ -134,6 +142,8 @@ class Report:
         output = "\n".join(lines)
         if self.output:
             output += "\n\nWhat the submission printed:\n" + self.output
+        if self.drawn:
+            output += "\n\n" + WITHHELD_NOTE
         data = {
             "score": self.score,
             "max_score": self.max_score,
@@ -183,6 +193,8 @@ class Report:
             lines.extend(f"  | {line}" for line in terminal_text(shown).splitlines())
             if more > 0:
                 lines.append(f"  | [... {more} more characters]")
+        if self.drawn:
+            lines.append(WITHHELD_NOTE)
         if self.lateness is not None:
             lines.append(self.late_note)
         if self.confinement:

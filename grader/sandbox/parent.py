@@ -14,7 +14,9 @@ child's tree is found and killed whole, however it detached
 written after it is the last word.
 """
 
+import builtins
 import os
+import re
 import secrets
 import select
 import shutil
@@ -31,6 +33,7 @@ from grader.sandbox.watchdog import OverLimit, Watchdog
 from grader.verdicts import ImportFailed, MissingName, NotImplementedYet, SubmissionFailure, WireError
 
 _PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+_EXCEPTIONS = {n for n, v in vars(builtins).items() if isinstance(v, type) and issubclass(v, BaseException)}
 _MARK = "GRADE_SANDBOX"  # a label in the child's environment, for a person reading `ps e`
 _live = set()  # pids of the running children of this process's sandboxes
 # Starts the child: subprocess.Popen, or a fork of a zygote that has imported numpy (grader.sandbox.zygote).
@@ -185,6 +188,11 @@ class Sandbox:
             self._kill()
         shutil.rmtree(self.scratch, ignore_errors=True)
 
+    def start(self):
+        """Start the child (importing the submission) before the first call; raises ``ImportFailed``."""
+        if not self._alive():
+            self._start()
+
     # -- calls ---------------------------------------------------------------
 
     def budget(self, seconds):
@@ -212,15 +220,21 @@ class Sandbox:
                     on_event(self._decoded(reply["event"], what))
         finally:
             self.student_seconds += time.monotonic() - started
+        # ``quiet``: the message without the child's words, which the submission may have chosen
         if "missing" in reply:
-            raise MissingName(f"missing {reply['missing']}: the submission does not define it")
+            raise MissingName(f"missing {reply['missing']}: the submission does not define it",
+                              f"missing {what}: the submission does not define it")
         if "error" in reply:
             err = reply["error"]
             if err["not_implemented"]:
                 name = err.get("function") or what
-                raise NotImplementedYet(f"{name} is not implemented yet (it raises NotImplementedError)"
-                                        + (f", called by {what}" if name != what else ""))
-            raise SubmissionFailure(f"{what} raised {err['message']} ({self.source.where(err['line'])})")
+                said = f"{name} is not implemented yet (it raises NotImplementedError)" + (
+                    f", called by {what}" if name != what else "")
+                raise NotImplementedYet(said, said if _defined(name, self.source.text) else
+                                        f"{what} is not implemented yet (it raises NotImplementedError)")
+            kind = err["type"] if err["type"] in _EXCEPTIONS else "an exception"
+            raise SubmissionFailure(f"{what} raised {err['message']} ({self.source.where(err['line'])})",
+                                    f"{what} raised {kind}; `grade check` shows its message")
         if "ok" not in reply:
             self._kill()
             raise SubmissionFailure(f"{what}: the submission's process sent a reply that cannot be read "
@@ -232,7 +246,8 @@ class Sandbox:
             return wire.decode(data)
         except (WireError, ValueError, TypeError, KeyError, IndexError, RecursionError) as exc:
             self._kill()
-            raise SubmissionFailure(f"{what} sent back something that cannot be read: {exc}") from None
+            raise SubmissionFailure(f"{what} sent back something that cannot be read: {exc}",
+                                    f"{what}: the submission's process sent a reply that cannot be read; the process was stopped") from None
 
     def _waiter(self, deadline, writing=False):
         """``wait(fd)`` for the wire: until ``fd`` is ready or the deadline, minding the sandbox's limits."""
@@ -260,11 +275,9 @@ class Sandbox:
                                     f"(within the check's time budget, {self.budget_seconds:g} s); "
                                     "the process was stopped") from None
         except OverLimit as exc:
-            self._kill()
-            raise SubmissionFailure(f"{what}: {exc}; the process was stopped") from None
+            raise self._over_limit(what, exc) from None
         except OSError:
-            status = self._exit_status()
-            raise SubmissionFailure(f"the submission's process ended while {_running(what)} ({status})") from None
+            raise self._ended(what) from None
 
     def _receive(self, deadline, what):
         try:
@@ -275,17 +288,26 @@ class Sandbox:
             raise SubmissionFailure(f"{what} did not finish within the check's time budget "
                                     f"({self.budget_seconds:g} s); the process was stopped") from None
         except (EOFError, OSError):
-            status = self._exit_status()
-            raise SubmissionFailure(f"the submission's process ended while {_running(what)} ({status})") from None
+            raise self._ended(what) from None
         except OverLimit as exc:
-            self._kill()
-            raise SubmissionFailure(f"{what}: {exc}; the process was stopped") from None
+            raise self._over_limit(what, exc) from None
         except (WireError, ValueError, RecursionError, MemoryError) as exc:
             self._kill()
             raise SubmissionFailure(f"{what}: the submission's process sent a reply that cannot be read "
-                                    f"({exc}); the process was stopped") from None
+                                    f"({exc}); the process was stopped", f"{what}: the submission's process sent a reply that cannot be read; the process was stopped") from None
         self._keep_output(reply)
         return reply
+
+    def _over_limit(self, what, exc):
+        self._kill()
+        return SubmissionFailure(f"{what}: {exc}; the process was stopped",  # how much, in how many: its choice
+                                 f"{what}: the submission's processes went over a limit of the sandbox "
+                                 "(memory, CPU or scratch folder); the process was stopped")
+
+    def _ended(self, what):
+        status = self._exit_status()  # an exit status is the submission's choice: not on drawn inputs
+        return SubmissionFailure(f"the submission's process ended while {_running(what)} ({status})",
+                                 f"the submission's process ended while {_running(what)}")
 
     def _exit_status(self):
         process = self.process
@@ -310,11 +332,13 @@ class Sandbox:
             self.output.append(text[:room])
         self.output_dropped = max(self.output_dropped, int(reply.get("dropped") or 0))
 
-    def captured_output(self):
-        text = "".join(self.output)
-        if self.output_dropped:
-            text += f"\n[... {self.output_dropped} more characters of output not kept]"
-        return text
+
+def _defined(qualname, text):
+    """Whether each part of ``qualname`` (``Dense.forward``) is defined in ``text``: a name the
+    child reports can then only pick among the file's own."""
+    return isinstance(qualname, str) and all(
+        re.fullmatch(r"\w+", part) and re.search(rf"\b(def|class)\s+{part}\b", text)
+        for part in qualname.split("."))
 
 
 _WATCH_SECONDS = 0.1  # how often the limits of the sandbox as a whole are looked at while a call runs

@@ -22,7 +22,7 @@ from grader.checking import catalog
 from grader.checking.fixtures import record
 from grader.checking.grading import grade_file
 
-CHECK_KEYS = {"public", "hidden", "budget"}
+CHECK_KEYS = {"public", "hidden", "budget", "requires"}
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ def spec_findings(entries, declared):
         if not isinstance(entry, dict):
             found.append(Finding("spec.toml", f"checks.{n} is not a table"))
             continue
-        found += [Finding("spec.toml", f"[checks.{n}] has the key {k!r}; known: public, hidden, budget")
+        found += [Finding("spec.toml", f"[checks.{n}] has the key {k!r}; known: public, hidden, budget, requires")
                   for k in sorted(set(entry) - CHECK_KEYS)]
         if entry.get("public") is None and entry.get("hidden") is None:
             found.append(Finding("spec.toml", f"[checks.{n}] gives no points: set public, hidden or both"))
@@ -119,6 +119,10 @@ def spec_findings(entries, declared):
                                   or (k == "budget" and v == 0)):
                 found.append(Finding("spec.toml", f"[checks.{n}] {k} = {v!r} is not a "
                                                   f"{'positive' if k == 'budget' else 'non-negative'} number"))
+        requires = entry.get("requires", [])
+        found += [Finding("spec.toml", f"[checks.{n}] requires {r!r}, which is not another check")
+                  for r in (requires if isinstance(requires, list) else [requires])
+                  if r not in entries or r == n]
     return found
 
 
