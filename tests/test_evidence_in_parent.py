@@ -1,0 +1,151 @@
+"""Grader code that runs in the submission's process is the submission's to replace: attacks that
+replace it, graded by `grade submit` as an instructor runs it, earn nothing.
+
+The child looks a scenario up by name at each call, so a submission can put its own function in
+its place at import time. Training runs and gradient checks must then still score only what the
+student's layers compute: the parent measures accuracy with its own forward pass on data the child
+never sees, and takes the numerical derivatives of the student's forward itself.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from grader.checking.catalog import get_assignment
+
+from bugs import apply_bug, load_bugs, reference_text
+
+# Replaces every training scenario found (whatever the grader calls it) with one that returns a
+# "model" that answers by nearest neighbour over the training set the child was given.
+NEAREST_NEIGHBOUR = '''
+
+import numpy as _np
+import importlib as _importlib
+
+
+class _Memory:
+    def __init__(self, X, y):
+        self.X, self.y = _np.asarray(X, dtype=float).reshape(len(X), -1), _np.asarray(y)
+        self.params, self.grads = {}, {}
+
+    def forward(self, X, training=True):
+        X = _np.asarray(X, dtype=float).reshape(len(X), -1)
+        nearest = ((X[:, None, :] - self.X[None]) ** 2).sum(axis=-1).argmin(axis=1)
+        return _np.eye(int(self.y.max()) + 1)[self.y[nearest]]
+
+
+class _Snapshots:
+    def __init__(self, model):
+        self.models, self.epochs = [model], [1]
+
+
+def _train(module, *args, emit=None, **kwargs):
+    arrays = [a for a in args if isinstance(a, _np.ndarray)]
+    X = next(a for a in arrays if a.ndim >= 2)
+    y = next(a for a in arrays if a.ndim == 1 and a.dtype.kind in "iu")
+    return {"models": _Snapshots(_Memory(X, y)), "history": [0.9, 0.5, 0.1], "seconds": 0.1}
+
+
+def _predict(module, snapshots, X, emit=None):
+    return {"epochs": snapshots.epochs, "predicted": [m.forward(X).argmax(axis=1) for m in snapshots.models]}
+
+
+for _name in ("assignments.neural_network.training_probes", "assignments.convolution.probes",
+              "grader.checking.layers"):
+    _module = _importlib.import_module(_name)
+    for _scenario in ("train_own", "train_layers", "train_network", "train"):
+        if hasattr(_module, _scenario):
+            setattr(_module, _scenario, _train)
+    if hasattr(_module, "predict"):
+        _module.predict = _predict
+'''
+
+# Replaces the scenarios that differentiate the student's forward with ones that report the
+# student's own backward, so that "the numerical derivative of your forward" agrees with it.
+OWN_BACKWARD_AS_NUMERICAL = '''
+
+import numpy as _np
+import importlib as _importlib
+
+from grader.checking import layers as _layers
+
+
+def _blocks(result):
+    return {"dX": result["dX"], **{f"d{k}": v for k, v in result["grads"].items()}}
+
+
+def _per_entry(module, case, eps, emit=None):
+    return {"low": False, "blocks": _blocks(_layers.run_layer(module, case)[1])}
+
+
+def _along(module, case, directions, eps, emit=None):
+    result = _layers.run_layer(module, case)[1]
+    blocks = _blocks(result)
+    result["directional"] = {n: _np.array([_np.sum(blocks[n] * v) for v in d]) for n, d in directions.items()}
+    return {**result, "low": False}
+
+
+def _network(original):
+    def along(module, case, directions, eps, emit=None):
+        result = original(module, case, directions, eps)
+        blocks = {"dX": result["dX"]}
+        for i, grads in enumerate(result["grads"]):
+            blocks.update({f"layer {i} d{k}": v for k, v in grads.items()})
+        result["directional"] = {n: _np.array([_np.sum(blocks[n] * v) for v in d]) for n, d in directions.items()}
+        return result
+    return along
+
+
+for _name in ("assignments.neural_network.probes", "assignments.convolution.probes", "grader.checking.layers"):
+    _module = _importlib.import_module(_name)
+    if hasattr(_module, "layer_numerical"):
+        _module.layer_numerical = _per_entry
+    if hasattr(_module, "layer_directional"):
+        _module.layer_directional = _along
+    if hasattr(_module, "network_directional"):
+        _module.network_directional = _network(_module.network_directional)
+'''
+
+
+def submit(tmp_path, assignment, text, student="ada"):
+    """`grade submit --json` in a fresh process; the scores of results.json by check name."""
+    folder = tmp_path / f"{assignment}-{abs(hash(text)) % 10**8}"
+    folder.mkdir()
+    target, out = folder / f"{assignment}.py", folder / "results.json"
+    target.write_text(text)
+    done = subprocess.run([sys.executable, "-m", "grader.cli", "submit", str(target), "--student", student,
+                           "--json", str(out)], capture_output=True, text=True, cwd=folder, timeout=900,
+                          env={**os.environ})
+    assert done.returncode in (0, 1), (done.returncode, done.stdout[-2000:], done.stderr[-2000:])
+    data = json.loads(out.read_text())
+    return data["score"], {t["name"]: t["score"] for t in data["tests"]}
+
+
+def stub_text(assignment):
+    return get_assignment(assignment).stub_path.read_text()
+
+
+def bug_text(assignment, name):
+    bug = next(b for b in load_bugs(assignment) if b["name"] == name)
+    return apply_bug(reference_text(assignment), bug)
+
+
+@pytest.mark.parametrize("assignment", ["neural_network", "convolution"])
+def test_a_stub_whose_replaced_training_scenarios_answer_by_nearest_neighbour_earns_nothing(tmp_path, assignment):
+    score, scores = submit(tmp_path, assignment, stub_text(assignment) + NEAREST_NEIGHBOUR)
+    assert score == 0, {name: s for name, s in scores.items() if s}
+
+
+@pytest.mark.parametrize("assignment, bug", [("neural_network", "Dense__db_mean_over_rows"),
+                                             ("convolution", "Conv2D__db_mean_over_positions")])
+def test_a_wrong_backward_gains_nothing_by_replacing_the_numerical_derivative(tmp_path, assignment, bug):
+    buggy = bug_text(assignment, bug)
+    plain_score, plain = submit(tmp_path, assignment, buggy)
+    attack_score, attacked = submit(tmp_path, assignment, buggy + OWN_BACKWARD_AS_NUMERICAL)
+    own = [name for name in plain if name.startswith(f"{bug.split('__')[0]}.backward is the derivative")]
+    assert own and not any(plain[name] for name in own), plain  # the bug loses them without the attack
+    gained = {name: (plain[name], s) for name, s in attacked.items() if s != plain[name]}
+    assert attack_score == plain_score, gained
