@@ -145,6 +145,10 @@ class Child:
                         continue
                     if op == "get":
                         result = getattr(obj, request["attr"]) if request.get("attr") else obj
+                    elif op == "assign":  # in place: a model that holds the array sees the new values
+                        key, value = args
+                        getattr(obj, request["attr"])[key][...] = value
+                        result = None
                     else:
                         if request.get("attr"):
                             obj = getattr(obj, request["attr"])

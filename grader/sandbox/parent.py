@@ -320,6 +320,11 @@ class Remote:
         """Read attribute ``name`` (e.g. ``params``) of the object."""
         return _get(self._sandbox, self._target(), name, f"{self._label}.{name}")
 
+    def assign(self, name, key, value):
+        """Write ``value`` into the array ``obj.name[key]`` in place (e.g. a layer's ``params["W"]``)."""
+        message = {"op": "assign", "target": self._target(), "attr": name, "args": _encode_args([key, value])}
+        self._sandbox.request(message, f"{self._label}.{name}[{key!r}]")
+
     def _target(self):
         if self._generation != self._sandbox.generation:
             raise SubmissionFailure(f"{self._label} was lost when the submission's process was restarted")
