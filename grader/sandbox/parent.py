@@ -350,7 +350,9 @@ def _get(sandbox, target, attr, label):
 
 
 def _encode_args(value):
-    def unwrap(item):
+    def unwrap(item):  # a list of them too: Sequential([layer, layer])
+        if isinstance(item, list):
+            return [unwrap(v) for v in item]
         return item._handle if isinstance(item, Remote) else item
     if isinstance(value, dict):
         return wire.encode({k: unwrap(v) for k, v in value.items()})
