@@ -293,11 +293,13 @@ class Module:
     def helper(self, function, *args, what=None, on_event=None, **kwargs):
         """Run a grader function (``module:name``) in the child, given the student's module.
 
-        ``what`` names the student code it runs, for messages.
+        ``what`` names the student code it runs, for messages. Objects that stay in the child come
+        back as ``Remote`` handles, as from any call.
         """
         message = {"op": "helper", "function": function, "args": _encode_args(args),
                    "kwargs": _encode_args(kwargs)}
-        return self._sandbox.request(message, what or function.split(":")[-1], on_event)
+        label = what or function.split(":")[-1]
+        return _wrap(self._sandbox, self._sandbox.request(message, label, on_event), label)
 
     def call_keeping_inputs(self, name, *args, **kwargs):
         """Call ``name``; return ``{"result", "args", "kwargs"}`` as they are after the call."""
