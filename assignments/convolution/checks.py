@@ -4,6 +4,9 @@ The submission's layers live in its sandboxed process: each check runs a
 scenario there in one call (``probes``, built on ``grader.checking.layers``) and judges
 the plain data that comes back (``grader.checking.layer_checks``); the expected answers
 come from the same scenario run on the reference. Inputs are drawn by ``cases``.
+The gradient checks against the submission's own forward drive its layers from
+here and take the differences here; the training run is scored here, by the
+grader's forward pass over the trained layers' states (``grader.checking.inference``).
 """
 
 import functools
@@ -12,11 +15,11 @@ from pathlib import Path
 import numpy as np
 
 from grader.checking.mnist import IDX_FILES, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, read_idx
-from grader.checking import stats
+from grader.checking import inference, stats
 from grader.checking.checks import CheckFailure, CheckSet
 from grader.checking.compare import Tolerance, as_numeric, assert_close, describe
-from grader.checking.layer_checks import (assert_along_directions, assert_like_reference, declare, describe_case, expect,
-                                 gradient_blocks, run)
+from grader.checking.layer_checks import (assert_along_directions, assert_like_reference, assert_values_like_reference,
+                                          declare, describe_case, expect, gradient_blocks, own_gradient, run)
 
 from . import cases, probes
 
@@ -62,13 +65,11 @@ def backward_check(layer, keys, *, own):
                 assert_like_reference(ctx, got, want, what)
                 continue
             directions = ctx.case(f"{key}/directions", lambda rng: cases.directions(rng, case, count))
-            got = run(ctx, probes, "layer_directional", case, directions, eps, what=what)
-            blocks = gradient_blocks(got, case["layer"], what)
-            if got["low"]:
+            blocks, directional, low = own_gradient(ctx, case, eps, what, directions)  # differences computed here
+            if low:
                 assert_like_reference(ctx, blocks, want, f"{what} (float32: compared with the reference)")
             else:
-                assert_along_directions(ctx, blocks, got["directional"], directions, what=what,
-                                        against=AGAINST_OWN)
+                assert_along_directions(ctx, blocks, directional, directions, what=what, against=AGAINST_OWN)
     return check
 
 
@@ -163,6 +164,10 @@ def inputs_unchanged(ctx):
     changed = run(ctx, probes, "inputs_kept", layers, what="the layers' forward and backward")
     if changed:
         raise CheckFailure(f"{'; '.join(changed)}: work on new arrays (the contract: inputs are never modified)")
+    # The child's word on the inputs earns the point only where the layers' values are right too.
+    for i, case in enumerate(layers):
+        assert_values_like_reference(ctx, case, expect(ctx, f"layer {i}", probes, "layer_pass", case),
+                                     describe_case(case))
 
 
 # ------------------------------------------------------------------ training
@@ -209,6 +214,7 @@ def training(ctx):
             f"({settings['snapshots'][-1]} epochs, batches of {settings['batch_size']}, Adam "
             f"{settings['learning_rate']})")
     trained = run(ctx, probes, "train_network", specs, data["X"], data["y"], config, what=what)
+    trained = inference.training_result(trained, what)
     if not ctx.hidden:
         reference = ctx.expect("history", lambda ref: probes.train_network(ref, specs, data["X"], data["y"],
                                                                            config)["history"])
@@ -216,9 +222,10 @@ def training(ctx):
     history = as_numeric(trained["history"], f"{what}: the loss history")
     if not np.all(np.isfinite(history)):
         raise CheckFailure(f"{what}: the training loss became nan or inf")
-    got = run(ctx, probes, "predict", trained["models"], data["X_test"], what=f"{what}: forward(X_test)")
-    accuracy = max(float(np.mean(np.asarray(p) == data["y_test"])) for p in got["predicted"])
+    # scored here, by the grader's forward pass over the layers' states: the test digits never enter the child
+    accuracy, epochs = inference.best_accuracy(trained, data["X_test"], data["y_test"], probe=data["X"][:64],
+                                               what=what, tol=ctx.spec["inference_rel_error"], specs=specs)
     if accuracy < ctx.spec["accuracy"]:
-        raise CheckFailure(f"{what}: best test accuracy after epochs {', '.join(map(str, got['epochs']))}: "
+        raise CheckFailure(f"{what}: best test accuracy after epochs {', '.join(map(str, epochs))}: "
                            f"{accuracy:.1%} on {len(data['y_test'])} held-out digits, where working layers reach "
                            f"over {ctx.spec['accuracy']:.0%} (chance is 10 %); {trained['seconds']:.1f} s of training")

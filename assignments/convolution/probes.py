@@ -1,8 +1,9 @@
 """Scenarios of assignment 06 that run next to the submission, in its process.
 
-The layer passes, directional derivatives, the training loop and the
-predictions are ``grader.checking.layers``'; here is what is particular to this
-assignment: Conv2D's initial parameters, the grader's own layers (a ReLU and a
+The layer passes and the training loop are ``grader.checking.layers``' (the
+directional derivatives of the gradient checks and the test accuracy of the
+training run are computed in the grader's process); here is what is particular
+to this assignment: Conv2D's initial parameters, the grader's own layers (a ReLU and a
 fully connected layer) that complete the training network around the
 student's Conv2D, MaxPool2D and Flatten, and inputs left unchanged.
 
@@ -12,7 +13,6 @@ Only numpy and the standard library are imported here (it runs in the sandbox).
 import numpy as np
 
 from grader.checking.layers import Problem, Stack, changed_inputs, make_layer, plain, run_layer, scenario, train
-from grader.checking.layers import layer_directional, predict  # noqa: F401  the checks call them through this module
 
 
 @scenario
@@ -93,4 +93,4 @@ def train_network(module, specs, X, y, config):
             return Affine(spec["params"])
         return make_layer(module, spec)
 
-    return train(Stack([build(spec) for spec in specs]), X, y, config)
+    return train(module, Stack([build(spec) for spec in specs]), X, y, config)
