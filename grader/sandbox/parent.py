@@ -322,6 +322,13 @@ class Remote:
         """Read attribute ``name`` (e.g. ``params``) of the object."""
         return _get(self._sandbox, self._target(), name, f"{self._label}.{name}")
 
+    def calls(self, name, args_list, **kwargs):
+        """``[obj.name(*args, **kwargs) for args in args_list]``, in one round trip."""
+        message = {"op": "calls", "target": self._target(), "attr": name,
+                   "args": _encode_args([list(args) for args in args_list]), "kwargs": _encode_args(kwargs)}
+        label = f"{self._label}.{name}"
+        return _wrap(self._sandbox, self._sandbox.request(message, label), label)
+
     def assign(self, name, key, value):
         """Write ``value`` into the array ``obj.name[key]`` in place (e.g. a layer's ``params["W"]``)."""
         message = {"op": "assign", "target": self._target(), "attr": name, "args": _encode_args([key, value])}
