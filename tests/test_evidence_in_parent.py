@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from grader.checking.catalog import get_assignment
@@ -149,3 +150,31 @@ def test_a_wrong_backward_gains_nothing_by_replacing_the_numerical_derivative(tm
     assert own and not any(plain[name] for name in own), plain  # the bug loses them without the attack
     gained = {name: (plain[name], s) for name, s in attacked.items() if s != plain[name]}
     assert attack_score == plain_score, gained
+
+
+def test_the_graders_forward_at_inference_is_the_references_for_every_contract_layer():
+    from grader.checking import inference, layers
+
+    rng = np.random.default_rng(0)
+    network, convolution = (get_assignment(name).reference() for name in ("neural_network", "convolution"))
+    batchnorm = network.BatchNorm(5, eps=1e-3)
+    for _ in range(3):
+        batchnorm.forward(rng.normal(size=(20, 5)) * 3 + 1)
+    batchnorm.params["gamma"][:] = rng.uniform(0.5, 1.5, 5)
+    dense = network.Dense(5, 4, rng=rng)
+    dense.params["b"][:] = rng.normal(size=4)
+    X = rng.normal(size=(20, 5))
+    for layer in (batchnorm, network.ELU(0.3), network.Sigmoid(), network.ReLU(), network.Dropout(0.3), dense):
+        got = inference.forward([layers.layer_state(network, layer)], X)
+        assert np.allclose(got, layer.forward(X, training=False), rtol=1e-12, atol=1e-12), type(layer).__name__
+    images = rng.normal(size=(3, 9, 8, 2))
+    for spec in ({"layer": "Conv2D", "args": [2, 5, 3], "kwargs": {"stride": 2, "padding": 1}},
+                 {"layer": "Conv2D", "args": [2, 5, 3], "kwargs": {"stride": 3, "padding": 2}},
+                 {"layer": "MaxPool2D", "args": [2]}, {"layer": "MaxPool2D", "args": [3, 2]}, {"layer": "Flatten"}):
+        layer = getattr(convolution, spec["layer"])(*spec["args"], **spec.get("kwargs", {})) if "args" in spec \
+            else convolution.Flatten()
+        if spec["layer"] == "Conv2D":
+            layer.params["b"][:] = rng.normal(size=5)
+        state = inference.with_spec(spec, layers.layer_state(convolution, layer))
+        assert np.allclose(inference.forward([state], images), layer.forward(images, training=False),
+                           rtol=1e-12, atol=1e-12), spec

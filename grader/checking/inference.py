@@ -11,8 +11,9 @@ The layers are the contract's at inference: Dense (and the grader's own
 ``Affine``), ReLU, Sigmoid, ELU, BatchNorm with its running statistics, Dropout
 as the identity, Conv2D (NHWC cross-correlation), MaxPool2D and Flatten.
 Hyperparameters (ELU's alpha, BatchNorm's eps, a Conv2D's stride and padding)
-come from the grader's spec of the layer where the grader built it
-(``with_spec``), else from the state the child reported.
+come from the grader's spec of the layer where the grader built it and set
+them (``with_spec``), else from the state the child reported, else the
+contract's defaults.
 """
 
 import numpy as np
@@ -30,21 +31,20 @@ SIGNATURES = {
 }
 
 
-def hyperparameters(spec):
-    """``{"alpha": 0.7}``: the arguments of a layer spec (``{"layer", "args", "kwargs"}``) by name."""
-    names = SIGNATURES.get(spec["layer"], ())
-    bound = {name: default for name, default in names}
-    bound.update(zip((name for name, _ in names), spec.get("args", [])))
-    bound.update({k: v for k, v in spec.get("kwargs", {}).items() if k in bound})
-    return bound
+def given(spec):
+    """``{"alpha": 0.7}``: the hyperparameters a layer spec (``{"layer", "args", "kwargs"}``) sets."""
+    names = [name for name, _ in SIGNATURES.get(spec["layer"], ())]
+    found = dict(zip(names, spec.get("args", [])))
+    found.update({k: v for k, v in spec.get("kwargs", {}).items() if k in names})
+    return found
 
 
 def with_spec(spec, state):
-    """The state of a layer the grader specified, typed by the spec; the spec's hyperparameters fill in
-    what the state does not say (a Conv2D's stride and padding)."""
+    """The state of a layer the grader specified, typed by the spec, with the hyperparameters the spec
+    sets (the grader's word over the child's); the state's, else the contract's defaults, for the rest."""
     if not isinstance(state, dict):
         raise CheckFailure(f"the state of a {spec['layer']} layer came back as {type(state).__name__}")
-    return {**hyperparameters(spec), **state, "layer": spec["layer"]}
+    return {**dict(SIGNATURES.get(spec["layer"], ())), **state, **given(spec), "layer": spec["layer"]}
 
 
 def _array(owner, key, ndim, where):
