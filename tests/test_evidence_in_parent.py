@@ -178,3 +178,53 @@ def test_the_graders_forward_at_inference_is_the_references_for_every_contract_l
         state = inference.with_spec(spec, layers.layer_state(convolution, layer))
         assert np.allclose(inference.forward([state], images), layer.forward(images, training=False),
                            rtol=1e-12, atol=1e-12), spec
+
+
+# Replaces the scenarios of checks that judge consistency rather than values (a layer's initial
+# draw, its rng, a finite output, the identity of the arrays params() lists) with answers that are
+# consistent and computed from nothing.
+CONSISTENT_NOTHING = '''
+
+import numpy as _np
+import importlib as _importlib
+
+
+def _dense_init(module, n_in, n_out, init, seed, emit=None):
+    zeros = {"W": _np.zeros((n_in, n_out)), "b": _np.zeros(n_out)}
+    return {"params": zeros, "grads": dict(zeros), "drawn": _np.zeros((n_in, n_out))}
+
+
+def _conv_init(module, args, kwargs, seed, other_seed, emit=None):
+    n_in, n_out, k = args
+    zeros = {"W": _np.zeros((k, k, n_in, n_out)), "b": _np.zeros(n_out)}
+    return {"params": zeros, "grads": dict(zeros), "repeats": True, "changes": True, "none_is_zero": True}
+
+
+def _finite(module, case, backward=True, emit=None):
+    return {"out": _np.zeros_like(case["X"]), "dX": _np.zeros_like(case["X"]), "grads": {}}
+
+
+_probes = _importlib.import_module("assignments.neural_network.probes")
+_probes.dense_init = _dense_init
+_probes.sequential_params = lambda module, case, emit=None: {"params": "ok", "grads": "ok"}
+_original_pass = _probes.layer_pass
+
+
+def _layer_pass(module, case, backward=True, emit=None):
+    if case["X"].shape == (7, 5) and _np.all(case["X"][:, 2] == 3.5):  # batchnorm_constant_feature's case
+        return _finite(module, case, backward)
+    return _original_pass(module, case, backward)
+
+
+_probes.layer_pass = _layer_pass
+_importlib.import_module("assignments.neural_network.training_probes").inputs_kept = lambda *a, emit=None: []
+_conv = _importlib.import_module("assignments.convolution.probes")
+_conv.conv_init = _conv_init
+_conv.inputs_kept = lambda *a, emit=None: []
+'''
+
+
+@pytest.mark.parametrize("assignment", ["neural_network", "convolution"])
+def test_a_stub_whose_replaced_scenarios_answer_consistently_earns_nothing(tmp_path, assignment):
+    score, scores = submit(tmp_path, assignment, stub_text(assignment) + CONSISTENT_NOTHING)
+    assert score == 0, {name: s for name, s in scores.items() if s}

@@ -21,6 +21,8 @@ from grader.checking.compare import Tolerance, as_numeric, assert_close, describ
 from grader.checking.layer_checks import (assert_along_directions, assert_like_reference, assert_values_like_reference,
                                           declare, describe_case, expect, gradient_blocks, own_gradient, run)
 
+from grader.sandbox import wire
+
 from . import cases, probes
 
 checks = CheckSet()
@@ -106,12 +108,40 @@ def conv_output_shape(ctx):
         assert_close(np.array(got), np.array(want), what=what, tol=Tolerance(0, 0, 0, 0), hidden=ctx.hidden)
 
 
+def _weights(ctx, args, kwargs, what, **rng):
+    """``Conv2D(*args, **kwargs, **rng).params["W"]``, the layer made by a call from here."""
+    params = ctx.student.Conv2D(*args, **kwargs, **rng).attr("params")
+    if not isinstance(params, dict) or "W" not in params:
+        raise CheckFailure(f"{what}: Conv2D(...).params must be a dict with the key 'W'")
+    return params["W"]
+
+
+def _conv_init(ctx, args, kwargs, seed, other_seed, what):
+    """A new ``Conv2D(*args, **kwargs, rng=default_rng(seed))``: its params and grads; and whether its
+    weights repeat with the same seed, change with another, and are ``default_rng(0)``'s for rng=None
+    and for no rng at all. Every layer is made by a call from here, every comparison made here."""
+    layer = ctx.student.Conv2D(*args, **kwargs, rng=wire.rng(seed))
+    got = {"params": layer.attr("params"), "grads": layer.attr("grads")}
+    if not isinstance(got["params"], dict) or not isinstance(got["grads"], dict):
+        raise CheckFailure(f"{what}: Conv2D(...).params and .grads must be dicts")
+
+    def weights(**rng):
+        return as_numeric(_weights(ctx, args, kwargs, what, **rng), f"{what}.params['W']")
+
+    W = weights(rng=wire.rng(seed))
+    got["repeats"] = np.array_equal(W, weights(rng=wire.rng(seed)))
+    got["changes"] = not np.array_equal(W, weights(rng=wire.rng(other_seed)))
+    zero = weights(rng=wire.rng(0))
+    got["none_is_zero"] = all(np.array_equal(drawn, zero) for drawn in (weights(rng=None), weights()))
+    return got
+
+
 @checks.check("conv_init", tags=["Conv2D"])
 def conv_init(ctx):
     """Conv2D starts from a draw of its rng, a zero bias, and params and grads of the contract's shapes"""
     args, kwargs = [3, 5, 4], {"stride": 2, "padding": 1}
     what = "Conv2D(3, 5, 4, stride=2, padding=1, rng=default_rng(11))"
-    got = run(ctx, probes, "conv_init", args, kwargs, 11, 12, what=what)
+    got = _conv_init(ctx, args, kwargs, 11, 12, what)
     for part in ("params", "grads"):
         if list(got[part]) != ["W", "b"]:
             raise CheckFailure(f"{what}.{part} has keys {list(got[part])}, expected ['W', 'b']")
@@ -132,8 +162,7 @@ def conv_he_init(ctx):
     n_in, n_out, k = ctx.spec["he_layer"]
     seed = ctx.case("seed", lambda rng: int(rng.integers(2**31)))
     what = f"Conv2D({n_in}, {n_out}, {k}, rng=default_rng({seed}))"
-    W = as_numeric(run(ctx, probes, "conv_init", [n_in, n_out, k], {}, seed, seed + 1, what=what)["params"]["W"],
-                   f"{what}.params['W']")
+    W = as_numeric(_weights(ctx, [n_in, n_out, k], {}, what, rng=wire.rng(seed)), f"{what}.params['W']")
     if W.shape != (k, k, n_in, n_out) or W.dtype.kind != "f":
         raise CheckFailure(f"{what}.params['W']: expected floats of shape {(k, k, n_in, n_out)}, "
                            f"received {describe(W)}")

@@ -188,18 +188,6 @@ def init_draw(module, name, n_in, n_out, seed):
 
 
 @scenario
-def dense_init(module, n_in, n_out, init, seed):
-    """A new ``Dense``: its params and grads, and the draw of its initialiser with the same seed."""
-    layer = module.Dense(n_in, n_out, init=init, rng=np.random.default_rng(seed))
-    drawn = getattr(module, f"{init}_init")(n_in, n_out, np.random.default_rng(seed))
-    params, grads = getattr(layer, "params", None), getattr(layer, "grads", None)
-    if not isinstance(params, dict) or not isinstance(grads, dict):
-        raise Problem("Dense(...).params and .grads must be dicts")
-    return {"params": {k: plain(v) for k, v in params.items()},
-            "grads": {k: plain(v) for k, v in grads.items()}, "drawn": plain(drawn)}
-
-
-@scenario
 def batchnorm_init(module, n_features):
     """A new ``BatchNorm(n_features)``: its params, grads keys and running statistics."""
     layer = module.BatchNorm(n_features)
