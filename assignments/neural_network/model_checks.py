@@ -57,6 +57,13 @@ def sequential_params(ctx):
             if got[part] != "ok":
                 raise CheckFailure(f"{what}.{part}(): {got[part]}; expected the layers' {part} arrays "
                                    f"themselves, layer by layer, each in its dict's key order")
+    # Whether the arrays are the layers' own only the child can see: the point needs the values right too.
+    case = ctx.case("network", cases.network_case)
+    what = "Sequential of your Dense, BatchNorm, ReLU, ELU, Sigmoid layers"
+    _, _, got = drive_network(ctx.student, case)
+    want = expect(ctx, "pass", "network_pass", case)
+    assert_close(got["out"], want["out"], what=f"{what}: forward", tol=ctx.spec.tolerance, hidden=ctx.hidden)
+    assert_like_reference(ctx, network_blocks(got, case, what), network_blocks(want, case, what), f"{what}: backward")
 
 
 # ------------------------------------------------------------------ optimisers
