@@ -47,23 +47,23 @@ def sequential_calls(ctx):
 @checks.check("sequential_params", tags=NETWORK_TAGS)
 def sequential_params(ctx):
     """Sequential.params() and grads() list each layer's own arrays, in order"""
+    inputs = ctx.case("inputs", lambda rng: (rng.normal(size=(7, 5)), rng.normal(size=(7, 5))))
+    network = ctx.case("network", cases.network_case)
+    yours = "Sequential of your Dense, BatchNorm, ReLU, ELU, Sigmoid layers"
     for scenario, what, args in (
-            ("sequential_calls", "Sequential([grader layers with params {'w', 'b'}, {}, {'z', 'a'}])",
-             ctx.case("inputs", lambda rng: (rng.normal(size=(7, 5)), rng.normal(size=(7, 5))))),
-            ("sequential_params", "Sequential of your Dense, BatchNorm, ReLU, ELU, Sigmoid layers",
-             (ctx.case("network", cases.network_case),))):
+            ("sequential_calls", "Sequential([grader layers with params {'w', 'b'}, {}, {'z', 'a'}])", inputs),
+            ("sequential_params", yours, (network,))):
         got = run(ctx, scenario, *args, what=what)
         for part in ("params", "grads"):
             if got[part] != "ok":
                 raise CheckFailure(f"{what}.{part}(): {got[part]}; expected the layers' {part} arrays "
                                    f"themselves, layer by layer, each in its dict's key order")
     # Whether the arrays are the layers' own only the child can see: the point needs the values right too.
-    case = ctx.case("network", cases.network_case)
-    what = "Sequential of your Dense, BatchNorm, ReLU, ELU, Sigmoid layers"
-    _, _, got = drive_network(ctx.student, case)
-    want = expect(ctx, "pass", "network_pass", case)
-    assert_close(got["out"], want["out"], what=f"{what}: forward", tol=ctx.spec.tolerance, hidden=ctx.hidden)
-    assert_like_reference(ctx, network_blocks(got, case, what), network_blocks(want, case, what), f"{what}: backward")
+    _, _, got = drive_network(ctx.student, network)
+    want = expect(ctx, "pass", "network_pass", network)
+    assert_close(got["out"], want["out"], what=f"{yours}: forward", tol=ctx.spec.tolerance, hidden=ctx.hidden)
+    assert_like_reference(ctx, network_blocks(got, network, yours), network_blocks(want, network, yours),
+                          f"{yours}: backward")
 
 
 # ------------------------------------------------------------------ optimisers
