@@ -92,8 +92,8 @@ def _windows(X, size, stride):
 def _conv(state, X):
     W, padding = _param(state, "W", 4), int(_number(state, "padding"))
     X = np.pad(X, ((0, 0), (padding, padding), (padding, padding), (0, 0)))
-    return np.einsum("mhwcuv,uvco->mhwo", _windows(X, W.shape[0], int(_number(state, "stride"))), W) \
-        + _param(state, "b", 1)
+    windows = _windows(X, W.shape[0], int(_number(state, "stride")))  # (m, H_out, W_out, C, k, k)
+    return np.tensordot(windows, W, axes=([3, 4, 5], [2, 0, 1])) + _param(state, "b", 1)
 
 
 def _maxpool(state, X):
