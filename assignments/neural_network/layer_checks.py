@@ -268,7 +268,7 @@ def xavier_init(ctx):
 def rng_arguments(ctx):
     """rng=None means default_rng(0), and a Generator that is passed is the one drawn from"""
     seeds = ctx.case("seeds", lambda rng: [int(s) for s in rng.choice(2**31, size=2, replace=False)])
-    got = run(ctx, "rng_arguments", seeds, what="Dense, he_init, xavier_init and Dropout with rng=None and rngs")
+    got = _rng_draws(ctx, seeds)
     exact = Tolerance(0, 0, 0, 0)
     assert_close(got["dense"], as_numeric(got["he_0"], "he_init"), tol=exact,
                  what="Dense(5, 4).params['W'], init and rng left out, against he_init(5, 4, default_rng(0)) "
@@ -294,6 +294,32 @@ def rng_arguments(ctx):
         raise CheckFailure(f"{what} with Generators of two seeds dropped the same units: draw from the rng you "
                            "are given, not from a new one")
     compare_defaults(ctx, ["Dropout"])
+
+
+def _rng_draws(ctx, seeds):
+    """What rng_arguments compares, each draw a call made from here (the comparisons judge draws against
+    each other, so a scenario in the child could answer them with any consistent arrays).
+
+    ``dense``: Dense(5, 4) with no init and no rng, beside ``he_init(5, 4, default_rng(0))``; ``he`` and
+    ``xavier``: each initialiser with None and with default_rng(0); ``dropout``: the kept units of two
+    training forwards of Dropout(0.4) with no rng, with default_rng(0), and with Generators of each of
+    ``seeds`` (the first twice)."""
+    student = ctx.student
+    params = student.Dense(5, 4).attr("params")
+    if not isinstance(params, dict) or "W" not in params:
+        raise CheckFailure("Dense(5, 4).params must be a dict with the key 'W'")
+    got = {"dense": params["W"], "he_0": student.he_init(5, 4, wire.rng(0))}
+    for name in ("he", "xavier"):
+        init = getattr(student, f"{name}_init")
+        got[name] = [init(6, 3, None), init(6, 3, wire.rng(0))]
+    X = np.linspace(1.0, 2.0, 400).reshape(20, 20)
+
+    def kept(**rng):
+        layer = student.Dropout(0.4, **rng)
+        return [as_numeric(layer.forward(X, training=True), "Dropout(0.4).forward(X)") != 0 for _ in range(2)]
+    got["dropout"] = {"none": kept(), "zero": kept(rng=wire.rng(0)),
+                      "seeded": [kept(rng=wire.rng(seed)) for seed in (seeds[0], *seeds)]}
+    return got
 
 
 def _dropout(ctx, parts):

@@ -197,27 +197,3 @@ def batchnorm_init(module, n_features):
     return {"params": {k: plain(v) for k, v in params.items()},
             "running": {"mean": plain(getattr(layer, "running_mean", None)),
                         "var": plain(getattr(layer, "running_var", None))}}
-
-
-@scenario
-def rng_arguments(module, seeds):
-    """What the layers and initialisers draw with ``rng=None`` and with given Generators.
-
-    ``dense``: Dense(5, 4) with no init and no rng, beside ``he_init(5, 4, default_rng(0))``;
-    ``he`` and ``xavier``: each initialiser with None and with default_rng(0); ``dropout``: the
-    kept units of two training forwards of Dropout(0.4) with no rng, with default_rng(0), and with
-    Generators of each of ``seeds`` (the first twice)."""
-    def gen(seed):
-        return np.random.default_rng(seed)
-
-    result = {"dense": plain(module.Dense(5, 4).params["W"]), "he_0": plain(module.he_init(5, 4, gen(0)))}
-    for name in ("he", "xavier"):
-        init = getattr(module, f"{name}_init")
-        result[name] = [plain(init(6, 3, None)), plain(init(6, 3, gen(0)))]
-    X = np.linspace(1.0, 2.0, 400).reshape(20, 20)
-
-    def kept(layer):
-        return [np.asarray(layer.forward(X.copy(), training=True)) != 0 for _ in range(2)]
-    result["dropout"] = {"none": kept(module.Dropout(0.4)), "zero": kept(module.Dropout(0.4, rng=gen(0))),
-                         "seeded": [kept(module.Dropout(0.4, rng=gen(s))) for s in (seeds[0], *seeds)]}
-    return result
