@@ -6,7 +6,7 @@ For each seed, runs exactly what the check `training` runs for a student whose
 hidden seed draws that value: the grader's network of the submission's layers
 (`checks.network(seed)`), its training loop with the spec's settings
 (`probes.train_network`), and the best test accuracy of the copies taken at the
-spec's snapshots (`probes.predict`), here in this process. FILEs are
+spec's snapshots (`grader.checking.inference`, as the check scores them), here in this process. FILEs are
 submissions (default: the reference); each is trained on the same seeds.
 
 Prints, per file, the mean, standard deviation (population), minimum, maximum
@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from assignments.convolution import checks, probes
+from grader.checking import inference
 from grader.checking.catalog import get_assignment
 from grader.checking.submission import load_source
 
@@ -44,8 +45,9 @@ def accuracies(module, spec, seeds):
     for seed in seeds:
         trained = probes.train_network(module, checks.network(seed), data["X"], data["y"],
                                        {**settings, "seed": seed + 1})
-        predicted = probes.predict(module, trained["models"], data["X_test"])["predicted"]
-        found.append(max(float(np.mean(p == data["y_test"])) for p in predicted))
+        found.append(inference.best_accuracy(trained, data["X_test"], data["y_test"], probe=data["X"][:64],
+                                             what="training", tol=spec["inference_rel_error"],
+                                             specs=checks.network(seed))[0])
         seconds.append(trained["seconds"])
     return np.array(found), np.array(seconds)
 

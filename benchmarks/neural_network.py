@@ -5,7 +5,8 @@
 1. The check `network_gradient` differentiates a Sequential of the reference's
    layers along random directions, two per parameter block: its cost in forward
    passes does not depend on the number of parameters. It is run, as in grading,
-   inside the sandbox's child process, beside a full per-entry central-difference
+   from the grader's process, one call to the child per forward pass (and per change of a
+   parameter block), beside a full per-entry central-difference
    check of the same network (two forward passes per parameter and input entry),
    for the network the check uses and for one with about ten times the parameters.
 2. The whole `grade submit` on the reference, in a fresh `grade` process as an
@@ -20,17 +21,15 @@ import numpy as np
 
 from assignments.neural_network import cases
 from grader.checking.catalog import get_assignment
+from grader.checking.layer_checks import drive_network, network_derivatives
 from grader.sandbox.parent import Sandbox
 from grader.checking.submission import load_source
 
 from submit_time import print_command_seconds
 
-PROBES = "assignments.neural_network.probes"
-
-
 def gradient_checks(reference, spec):
     print("Whole-network gradient check (Dense-BatchNorm-ReLU-Dense-ELU-Dense-Sigmoid-Dense, m = 7), "
-          "in the sandbox's child, reference layers:")
+          "driven from the grader's process, each forward a call to the child, reference layers:")
     print(f"  {'widths':>14} {'params':>7} | {'directional: forwards':>21} {'time':>8} | "
           f"{'central differences: forwards':>29} {'time':>8} | {'ratio: forwards':>15} {'time':>6}")
     with Sandbox(load_source(reference), spec.limits, blocked=()) as sandbox:
@@ -38,17 +37,18 @@ def gradient_checks(reference, spec):
             rng = np.random.default_rng(0)
             case = cases.network_case(rng, widths)
             directions = cases.directions(rng, case, spec["directions"])
-            sandbox.student.helper(f"{PROBES}:network_directional", case, directions, spec["directional_eps"])
-            started = time.perf_counter()
-            fast = sandbox.student.helper(f"{PROBES}:network_directional", case, directions,
-                                          spec["directional_eps"])
-            fast_s = time.perf_counter() - started
-            started = time.perf_counter()
-            full = sandbox.student.helper(f"{PROBES}:network_central", case, spec["gradient_eps"])
-            full_s = time.perf_counter() - started
-            print(f"  {str(widths):>14} {cases.n_parameters(case):>7} | {fast['forwards']:>21} "
-                  f"{fast_s * 1e3:>6.1f} ms | {full['forwards']:>29} {full_s * 1e3:>6.1f} ms | "
-                  f"{full['forwards'] / fast['forwards']:>14.1f}x {full_s / fast_s:>5.1f}x")
+            layers, model, _ = drive_network(sandbox.student, case)
+
+            def timed(eps, along):
+                started = time.perf_counter()
+                _, forwards = network_derivatives(layers, model, case, eps, along)
+                return forwards, time.perf_counter() - started
+
+            fast, fast_s = timed(spec["directional_eps"], directions)
+            full, full_s = timed(spec["gradient_eps"], None)
+            print(f"  {str(widths):>14} {cases.n_parameters(case):>7} | {fast:>21} "
+                  f"{fast_s * 1e3:>6.1f} ms | {full:>29} {full_s * 1e3:>6.1f} ms | "
+                  f"{full / fast:>14.1f}x {full_s / fast_s:>5.1f}x")
 
 
 def main():

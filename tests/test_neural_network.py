@@ -8,7 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assignments.neural_network import cases, probes
+from assignments.neural_network import cases
+from grader.checking.layer_checks import drive_network, network_derivatives
+from grader.sandbox.parent import Sandbox
 from grader.checking import stats
 from grader.checking.catalog import get_assignment
 from grader.checking.gradcheck import block_errors
@@ -80,16 +82,17 @@ def test_chi2_hoeffding_and_normal_bounds_are_conservative():
 # ------------------------------------------------- the whole-network gradient check
 
 def test_directional_check_costs_the_same_forward_passes_for_a_ten_times_larger_network():
-    reference = ASSIGNMENT.reference()
     counts, sizes = [], []
-    for widths in (cases.NETWORK_WIDTHS, (41, 35, 27)):
-        rng = np.random.default_rng(3)
-        case = cases.network_case(rng, widths)
-        directions = cases.directions(rng, case, SPEC["directions"])
-        result = probes.network_directional(reference, case, directions, SPEC["directional_eps"])
-        counts.append(result["forwards"])
-        sizes.append(cases.n_parameters(case))
-        assert result["forwards"] == 1 + 2 * SPEC["directions"] * len(directions)
+    with Sandbox(load_source(REFERENCE), SPEC.limits) as sandbox:
+        for widths in (cases.NETWORK_WIDTHS, (41, 35, 27)):
+            rng = np.random.default_rng(3)
+            case = cases.network_case(rng, widths)
+            directions = cases.directions(rng, case, SPEC["directions"])
+            layers, model, _ = drive_network(sandbox.student, case)
+            _, forwards = network_derivatives(layers, model, case, SPEC["directional_eps"], directions)
+            counts.append(forwards)
+            sizes.append(cases.n_parameters(case))
+            assert forwards == 2 * SPEC["directions"] * len(directions)
     assert sizes[1] >= 10 * sizes[0]
     assert counts[0] == counts[1]
 

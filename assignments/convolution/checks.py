@@ -4,6 +4,9 @@ The submission's layers live in its sandboxed process: each check runs a
 scenario there in one call (``probes``, built on ``grader.checking.layers``) and judges
 the plain data that comes back (``grader.checking.layer_checks``); the expected answers
 come from the same scenario run on the reference. Inputs are drawn by ``cases``.
+The gradient checks against the submission's own forward drive its layers from
+here and take the differences here; the training run is scored here, by the
+grader's forward pass over the trained layers' states (``grader.checking.inference``).
 """
 
 import functools
@@ -12,11 +15,13 @@ from pathlib import Path
 import numpy as np
 
 from grader.checking.mnist import IDX_FILES, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, read_idx
-from grader.checking import stats
+from grader.checking import inference, stats
 from grader.checking.checks import CheckFailure, CheckSet
 from grader.checking.compare import Tolerance, as_numeric, assert_close, describe
-from grader.checking.layer_checks import (assert_along_directions, assert_like_reference, declare, describe_case, expect,
-                                 gradient_blocks, run)
+from grader.checking.layer_checks import (assert_along_directions, assert_like_reference, assert_values_like_reference,
+                                          declare, describe_case, expect, gradient_blocks, own_gradient, run)
+
+from grader.sandbox import wire
 
 from . import cases, probes
 
@@ -62,13 +67,11 @@ def backward_check(layer, keys, *, own):
                 assert_like_reference(ctx, got, want, what)
                 continue
             directions = ctx.case(f"{key}/directions", lambda rng: cases.directions(rng, case, count))
-            got = run(ctx, probes, "layer_directional", case, directions, eps, what=what)
-            blocks = gradient_blocks(got, case["layer"], what)
-            if got["low"]:
+            blocks, directional, low = own_gradient(ctx, case, eps, what, directions)  # differences computed here
+            if low:
                 assert_like_reference(ctx, blocks, want, f"{what} (float32: compared with the reference)")
             else:
-                assert_along_directions(ctx, blocks, got["directional"], directions, what=what,
-                                        against=AGAINST_OWN)
+                assert_along_directions(ctx, blocks, directional, directions, what=what, against=AGAINST_OWN)
     return check
 
 
@@ -108,12 +111,40 @@ def conv_output_shape(ctx):
         assert_close(np.array(got), np.array(want), what=what, tol=Tolerance(0, 0, 0, 0), hidden=ctx.hidden)
 
 
+def _weights(ctx, args, kwargs, what, **rng):
+    """``Conv2D(*args, **kwargs, **rng).params["W"]``, the layer made by a call from here."""
+    params = ctx.student.Conv2D(*args, **kwargs, **rng).attr("params")
+    if not isinstance(params, dict) or "W" not in params:
+        raise CheckFailure(f"{what}: Conv2D(...).params must be a dict with the key 'W'")
+    return params["W"]
+
+
+def _conv_init(ctx, args, kwargs, seed, other_seed, what):
+    """A new ``Conv2D(*args, **kwargs, rng=default_rng(seed))``: its params and grads; and whether its
+    weights repeat with the same seed, change with another, and are ``default_rng(0)``'s for rng=None
+    and for no rng at all. Every layer is made by a call from here, every comparison made here."""
+    layer = ctx.student.Conv2D(*args, **kwargs, rng=wire.rng(seed))
+    got = {"params": layer.attr("params"), "grads": layer.attr("grads")}
+    if not isinstance(got["params"], dict) or not isinstance(got["grads"], dict):
+        raise CheckFailure(f"{what}: Conv2D(...).params and .grads must be dicts")
+
+    def weights(**rng):
+        return as_numeric(_weights(ctx, args, kwargs, what, **rng), f"{what}.params['W']")
+
+    W = weights(rng=wire.rng(seed))
+    got["repeats"] = np.array_equal(W, weights(rng=wire.rng(seed)))
+    got["changes"] = not np.array_equal(W, weights(rng=wire.rng(other_seed)))
+    zero = weights(rng=wire.rng(0))
+    got["none_is_zero"] = all(np.array_equal(drawn, zero) for drawn in (weights(rng=None), weights()))
+    return got
+
+
 @checks.check("conv_init", tags=["Conv2D"])
 def conv_init(ctx):
     """Conv2D starts from a draw of its rng, a zero bias, and params and grads of the contract's shapes"""
     args, kwargs = [3, 5, 4], {"stride": 2, "padding": 1}
     what = "Conv2D(3, 5, 4, stride=2, padding=1, rng=default_rng(11))"
-    got = run(ctx, probes, "conv_init", args, kwargs, 11, 12, what=what)
+    got = _conv_init(ctx, args, kwargs, 11, 12, what)
     for part in ("params", "grads"):
         if list(got[part]) != ["W", "b"]:
             raise CheckFailure(f"{what}.{part} has keys {list(got[part])}, expected ['W', 'b']")
@@ -134,8 +165,7 @@ def conv_he_init(ctx):
     n_in, n_out, k = ctx.spec["he_layer"]
     seed = ctx.case("seed", lambda rng: int(rng.integers(2**31)))
     what = f"Conv2D({n_in}, {n_out}, {k}, rng=default_rng({seed}))"
-    W = as_numeric(run(ctx, probes, "conv_init", [n_in, n_out, k], {}, seed, seed + 1, what=what)["params"]["W"],
-                   f"{what}.params['W']")
+    W = as_numeric(_weights(ctx, [n_in, n_out, k], {}, what, rng=wire.rng(seed)), f"{what}.params['W']")
     if W.shape != (k, k, n_in, n_out) or W.dtype.kind != "f":
         raise CheckFailure(f"{what}.params['W']: expected floats of shape {(k, k, n_in, n_out)}, "
                            f"received {describe(W)}")
@@ -166,6 +196,10 @@ def inputs_unchanged(ctx):
     changed = run(ctx, probes, "inputs_kept", layers, what="the layers' forward and backward")
     if changed:
         raise CheckFailure(f"{'; '.join(changed)}: work on new arrays (the contract: inputs are never modified)")
+    # The child's word on the inputs earns the point only where the layers' values are right too.
+    for i, case in enumerate(layers):
+        assert_values_like_reference(ctx, case, expect(ctx, f"layer {i}", probes, "layer_pass", case),
+                                     describe_case(case))
 
 
 # ------------------------------------------------------------------ training
@@ -212,6 +246,7 @@ def training(ctx):
             f"({settings['snapshots'][-1]} epochs, batches of {settings['batch_size']}, Adam "
             f"{settings['learning_rate']})")
     trained = run(ctx, probes, "train_network", specs, data["X"], data["y"], config, what=what)
+    trained = inference.training_result(trained, what)
     if not ctx.hidden:
         reference = ctx.expect("history", lambda ref: probes.train_network(ref, specs, data["X"], data["y"],
                                                                            config)["history"])
@@ -219,9 +254,10 @@ def training(ctx):
     history = as_numeric(trained["history"], f"{what}: the loss history")
     if not np.all(np.isfinite(history)):
         raise CheckFailure(f"{what}: the training loss became nan or inf")
-    got = run(ctx, probes, "predict", trained["models"], data["X_test"], what=f"{what}: forward(X_test)")
-    accuracy = max(float(np.mean(np.asarray(p) == data["y_test"])) for p in got["predicted"])
+    # scored here, by the grader's forward pass over the layers' states: the test digits never enter the child
+    accuracy, epochs = inference.best_accuracy(trained, data["X_test"], data["y_test"], probe=data["X"][:64],
+                                               what=what, tol=ctx.spec["inference_rel_error"], specs=specs)
     if accuracy < ctx.spec["accuracy"]:
-        raise CheckFailure(f"{what}: best test accuracy after epochs {', '.join(map(str, got['epochs']))}: "
+        raise CheckFailure(f"{what}: best test accuracy after epochs {', '.join(map(str, epochs))}: "
                            f"{accuracy:.1%} on {len(data['y_test'])} held-out digits, where working layers reach "
                            f"over {ctx.spec['accuracy']:.0%} (chance is 10 %); {trained['seconds']:.1f} s of training")

@@ -11,7 +11,8 @@ import numpy as np
 from grader.checking import stats
 from grader.checking.checks import CheckFailure, CheckSet
 from grader.checking.compare import Tolerance, as_numeric, assert_close, compare_defaults, describe, low_precision
-from grader.checking.layer_checks import declare
+from grader.checking.layer_checks import declare, derivatives, drive_layer, own_gradient
+from grader.sandbox import wire
 
 from . import cases, probes
 from .judge import assert_like_own, assert_like_reference, describe_case, expect, gradient_blocks, run
@@ -50,18 +51,19 @@ def forward_check(layer, variants):
 
 
 def backward_check(layer, variants, *, own):
-    """Gradients of ``layer``: against the numerical derivative of the submission's own
-    forward (``own``), or against the reference's gradients."""
+    """Gradients of ``layer``: against the numerical derivative of the submission's own forward
+    (``own``: the layer driven from here, every difference computed here), or against the reference's
+    gradients."""
     def check(ctx):
         for key, options in variants.items():
             case = _layer_case(ctx, layer, key, options)
             what = f"{describe_case(case)}: backward"
-            got = gradient_blocks(run(ctx, "layer_pass", case, what=what), case["layer"], what)
             want = gradient_blocks(expect(ctx, key, "layer_pass", case), case["layer"], what)
             if own:
-                numerical = run(ctx, "layer_numerical", case, ctx.spec["gradient_eps"], what=what)
-                assert_like_own(ctx, got, numerical, want, what)
+                got, numerical, low = own_gradient(ctx, case, ctx.spec["gradient_eps"], what)
+                assert_like_own(ctx, got, {"low": low, "blocks": numerical}, want, what)
             else:
+                got = gradient_blocks(run(ctx, "layer_pass", case, what=what), case["layer"], what)
                 assert_like_reference(ctx, got, want, what)
     return check
 
@@ -81,7 +83,11 @@ def dense_init(ctx):
     """Dense starts from its initialiser's draw and a zero bias"""
     for init in ("he", "xavier"):
         what = f"Dense(5, 4, init={init!r}, rng=default_rng(11))"
-        got = run(ctx, "dense_init", 5, 4, init, 11, what=what)
+        layer = ctx.student.Dense(5, 4, init=init, rng=wire.rng(11))  # calls from here: nothing to take on trust
+        got = {"params": layer.attr("params"), "grads": layer.attr("grads"),
+               "drawn": getattr(ctx.student, f"{init}_init")(5, 4, wire.rng(11))}
+        if not isinstance(got["params"], dict) or not isinstance(got["grads"], dict):
+            raise CheckFailure(f"{what}.params and .grads must be dicts")
         for part in ("params", "grads"):
             if list(got[part]) != ["W", "b"]:
                 raise CheckFailure(f"{what}.{part} has keys {list(got[part])}, expected ['W', 'b']")
@@ -100,7 +106,7 @@ def batchnorm_constant_feature(ctx):
     """BatchNorm stays finite for a constant feature"""
     case = ctx.case("case", cases.constant_feature_case)
     what = f"{describe_case(case)}, column 2 constant"
-    got = run(ctx, "layer_pass", case, what=what)
+    _, got = drive_layer(ctx.student, case)  # driven from here: a finite answer is not taken on trust
     for part in ("out", "dX"):
         if not np.all(np.isfinite(as_numeric(got[part], f"{what}: {part}"))):
             raise CheckFailure(f"{what}: {part} holds nan or inf (var + eps, not var, under the square root)")
@@ -188,11 +194,24 @@ def softmax_ce_backward(ctx):
     for key in ("m=7", "m=1"):
         case = _loss_case(ctx, key)
         what = f"SoftmaxCrossEntropy().backward() with {key}"
-        got = run(ctx, "loss_pass", case["logits"], case["y"], what=what)
         want = expect(ctx, key, "loss_pass", case["logits"], case["y"])
-        numerical = run(ctx, "loss_numerical", case["logits"], case["y"], ctx.spec["gradient_eps"], what=what)
-        assert_like_own(ctx, {"dlogits": got["dlogits"]}, numerical, {"dlogits": want["dlogits"]}, what,
+        fn = ctx.student.SoftmaxCrossEntropy()  # driven from here: each loss a call, the differences computed here
+        loss = _scalar(fn.forward(case["logits"], case["y"]), f"{what}: forward(logits, y)")
+        dlogits = fn.backward()
+        numerical = {"low": low_precision(loss, as_numeric(dlogits, what))}
+        if not numerical["low"]:
+            blocks, _ = derivatives(lambda points: fn.calls("forward", [[Z, case["y"]] for Z in points]),
+                                    case["logits"], 1.0, {}, ctx.spec["gradient_eps"])
+            numerical["blocks"] = {"dlogits": blocks["dX"]}
+        assert_like_own(ctx, {"dlogits": dlogits}, numerical, {"dlogits": want["dlogits"]}, what,
                         against="the numerical derivative of your forward(logits, y)")
+
+
+def _scalar(value, what):
+    number = as_numeric(value, what)
+    if number.size != 1:
+        raise CheckFailure(f"{what}: expected one number, received {describe(value)}")
+    return number.reshape(())
 
 
 @checks.check("softmax_ce_backward_reference", tags=["SoftmaxCrossEntropy"])
@@ -249,7 +268,7 @@ def xavier_init(ctx):
 def rng_arguments(ctx):
     """rng=None means default_rng(0), and a Generator that is passed is the one drawn from"""
     seeds = ctx.case("seeds", lambda rng: [int(s) for s in rng.choice(2**31, size=2, replace=False)])
-    got = run(ctx, "rng_arguments", seeds, what="Dense, he_init, xavier_init and Dropout with rng=None and rngs")
+    got = _rng_draws(ctx, seeds)
     exact = Tolerance(0, 0, 0, 0)
     assert_close(got["dense"], as_numeric(got["he_0"], "he_init"), tol=exact,
                  what="Dense(5, 4).params['W'], init and rng left out, against he_init(5, 4, default_rng(0)) "
@@ -275,6 +294,32 @@ def rng_arguments(ctx):
         raise CheckFailure(f"{what} with Generators of two seeds dropped the same units: draw from the rng you "
                            "are given, not from a new one")
     compare_defaults(ctx, ["Dropout"])
+
+
+def _rng_draws(ctx, seeds):
+    """What rng_arguments compares, each draw a call made from here (the comparisons judge draws against
+    each other, so a scenario in the child could answer them with any consistent arrays).
+
+    ``dense``: Dense(5, 4) with no init and no rng, beside ``he_init(5, 4, default_rng(0))``; ``he`` and
+    ``xavier``: each initialiser with None and with default_rng(0); ``dropout``: the kept units of two
+    training forwards of Dropout(0.4) with no rng, with default_rng(0), and with Generators of each of
+    ``seeds`` (the first twice)."""
+    student = ctx.student
+    params = student.Dense(5, 4).attr("params")
+    if not isinstance(params, dict) or "W" not in params:
+        raise CheckFailure("Dense(5, 4).params must be a dict with the key 'W'")
+    got = {"dense": params["W"], "he_0": student.he_init(5, 4, wire.rng(0))}
+    for name in ("he", "xavier"):
+        init = getattr(student, f"{name}_init")
+        got[name] = [init(6, 3, None), init(6, 3, wire.rng(0))]
+    X = np.linspace(1.0, 2.0, 400).reshape(20, 20)
+
+    def kept(**rng):
+        layer = student.Dropout(0.4, **rng)
+        return [as_numeric(layer.forward(X, training=True), "Dropout(0.4).forward(X)") != 0 for _ in range(2)]
+    got["dropout"] = {"none": kept(), "zero": kept(rng=wire.rng(0)),
+                      "seeded": [kept(rng=wire.rng(seed)) for seed in (seeds[0], *seeds)]}
+    return got
 
 
 def _dropout(ctx, parts):

@@ -3,10 +3,12 @@ network along random directions, fit, the training runs, and inputs left unchang
 
 import numpy as np
 
+from grader.checking import inference
 from grader.checking.checks import CheckFailure, CheckSet, Partial
-from grader.checking.compare import Tolerance, as_numeric, assert_close, compare_defaults, describe
+from grader.checking.compare import Tolerance, as_numeric, assert_close, compare_defaults, describe, low_precision
 from grader.checking.gradcheck import assert_blocks
-from grader.checking.layer_checks import assert_along_directions, declare
+from grader.checking.layer_checks import (assert_along_directions, assert_values_like_reference, declare, describe_case,
+                                          drive_network, network_derivatives)
 
 from . import cases, training_probes
 from .judge import assert_like_reference, expect, run
@@ -45,16 +47,23 @@ def sequential_calls(ctx):
 @checks.check("sequential_params", tags=NETWORK_TAGS)
 def sequential_params(ctx):
     """Sequential.params() and grads() list each layer's own arrays, in order"""
+    inputs = ctx.case("inputs", lambda rng: (rng.normal(size=(7, 5)), rng.normal(size=(7, 5))))
+    network = ctx.case("network", cases.network_case)
+    yours = "Sequential of your Dense, BatchNorm, ReLU, ELU, Sigmoid layers"
     for scenario, what, args in (
-            ("sequential_calls", "Sequential([grader layers with params {'w', 'b'}, {}, {'z', 'a'}])",
-             ctx.case("inputs", lambda rng: (rng.normal(size=(7, 5)), rng.normal(size=(7, 5))))),
-            ("sequential_params", "Sequential of your Dense, BatchNorm, ReLU, ELU, Sigmoid layers",
-             (ctx.case("network", cases.network_case),))):
+            ("sequential_calls", "Sequential([grader layers with params {'w', 'b'}, {}, {'z', 'a'}])", inputs),
+            ("sequential_params", yours, (network,))):
         got = run(ctx, scenario, *args, what=what)
         for part in ("params", "grads"):
             if got[part] != "ok":
                 raise CheckFailure(f"{what}.{part}(): {got[part]}; expected the layers' {part} arrays "
                                    f"themselves, layer by layer, each in its dict's key order")
+    # Whether the arrays are the layers' own only the child can see: the point needs the values right too.
+    _, _, got = drive_network(ctx.student, network)
+    want = expect(ctx, "pass", "network_pass", network)
+    assert_close(got["out"], want["out"], what=f"{yours}: forward", tol=ctx.spec.tolerance, hidden=ctx.hidden)
+    assert_like_reference(ctx, network_blocks(got, network, yours), network_blocks(want, network, yours),
+                          f"{yours}: backward")
 
 
 # ------------------------------------------------------------------ optimisers
@@ -161,14 +170,15 @@ def network_gradient(ctx):
     directions = ctx.case("directions", lambda rng: cases.directions(rng, case, count))
     what = ("Sequential([Dense(5, 11), BatchNorm(11), ReLU(), Dense(11, 9), ELU(), Dense(9, 6), Sigmoid(), "
             "Dense(6, 4)]), m=7")
-    got = run(ctx, "network_directional", case, directions, eps, what=what)
-    want = expect(ctx, "pass", "network_directional", case, directions, eps)
+    layers, model, got = drive_network(ctx.student, case)  # driven from here; the differences computed here
+    want = expect(ctx, "pass", "network_pass", case)
     assert_close(got["out"], want["out"], what=f"{what}: forward", tol=ctx.spec.tolerance, hidden=ctx.hidden)
     blocks = network_blocks(got, case, what)
-    if got["low"]:
+    if low_precision(as_numeric(got["out"], f"{what}: forward")):
         return assert_like_reference(ctx, blocks, network_blocks(want, case, what),
                                      f"{what}: backward (float32: compared with the reference)")
-    assert_along_directions(ctx, blocks, got["directional"], directions, what=what,
+    directional, _ = network_derivatives(layers, model, case, eps, directions)
+    assert_along_directions(ctx, blocks, directional, directions, what=what,
                             against="the derivative of your network's forward along v (loss = sum(out * dout))")
 
 
@@ -269,18 +279,19 @@ def _spirals(ctx):
     return ctx.case("data", make)
 
 
-def _score(ctx, trained, data, what):
-    """Full points where a copy of the model from the last epochs reaches ``accuracy`` on the test set."""
+def _score(ctx, trained, data, what, specs=None):
+    """Full points where a copy of the model from the last epochs reaches ``accuracy`` on the test set,
+    by the grader's own forward pass over the layers' states (the test set never enters the
+    submission's process); ``specs``: the grader's network of the submission's layers."""
     history = as_numeric(trained["history"], f"{what}: the loss history fit returned")
     if not np.all(np.isfinite(history)):
         raise CheckFailure(f"{what}: the training loss became nan or inf")
-    got = run(ctx, "predict", trained["models"], data["X_test"], what=f"{what}: forward(X_test, training=False)")
-    accuracy = max(float(np.mean(np.asarray(p) == data["y_test"])) for p in got["predicted"])
-    after = f"after epochs {', '.join(map(str, got['epochs']))}" if got["epochs"] else "after training"
+    accuracy, epochs = inference.best_accuracy(trained, data["X_test"], data["y_test"], probe=data["X"][:64],
+                                               what=what, tol=ctx.spec["inference_rel_error"], specs=specs)
     full, partial = ctx.spec["accuracy"], ctx.spec["accuracy_partial"]
-    said = (f"{what}: best test accuracy of the model {after}: {accuracy:.1%} on held-out spirals, "
-            f"{trained['seconds']:.1f} s of training (full points from {full:.0%}; a linear model "
-            "reaches about 50 %)")
+    said = (f"{what}: best test accuracy of the model after epochs {', '.join(map(str, epochs))}: "
+            f"{accuracy:.1%} on held-out spirals, {trained['seconds']:.1f} s of training (full points from "
+            f"{full:.0%}; a linear model reaches about 50 %)")
     if accuracy >= full:
         return None
     if accuracy >= partial:
@@ -297,7 +308,7 @@ def training_own(ctx):
     what = (f"build_model(2, 3, rng) trained on {len(data['y'])} points by fit(model, X, y, "
             f"Adam({settings['learning_rate']}), n_epochs, batch_size={settings['batch_size']}), called to reach "
             f"epochs {', '.join(map(str, settings['snapshots']))} in turn")
-    trained = run(ctx, "train_own", data["X"], data["y"], config, what=what)
+    trained = inference.training_result(run(ctx, "train_own", data["X"], data["y"], config, what=what), what)
     if not ctx.hidden:
         reference = ctx.expect("history", lambda ref: training_probes.train_own(ref, data["X"], data["y"],
                                                                                 config)["history"])
@@ -324,8 +335,9 @@ def training_layers(ctx):
     what = (f"Dense(2, {settings['width']}), BatchNorm, ReLU, Dense(xavier), ELU(0.7), Dropout(0.1), Dense(3), "
             f"trained by the grader's loop ({settings['snapshots'][-1]} epochs, batches of "
             f"{settings['batch_size']})")
-    trained = run(ctx, "train_layers", specs, data["X"], data["y"], {**settings, "seed": data["seed"]}, what=what)
-    return _score(ctx, trained, data, what)
+    config = {**settings, "seed": data["seed"]}
+    trained = inference.training_result(run(ctx, "train_layers", specs, data["X"], data["y"], config, what=what), what)
+    return _score(ctx, trained, data, what, specs)
 
 
 # ------------------------------------------------------------ inputs unchanged
@@ -344,3 +356,6 @@ def inputs_unchanged(ctx):
                   what="the layers, Sequential, the loss, the optimisers and fit")
     if changed:
         raise CheckFailure(f"{'; '.join(changed)}: work on new arrays (the contract: inputs are never modified)")
+    # The child's word on the inputs earns the point only where the layers' values are right too.
+    for i, case in enumerate(data["layers"][:len(LAYER_CLASSES)]):
+        assert_values_like_reference(ctx, case, expect(ctx, f"layer {i}", "layer_pass", case), describe_case(case))

@@ -4,8 +4,11 @@ training are in ``training_probes``).
 Each scenario takes a module first (the submission's, or the reference when the
 grader computes the expected answer with the same code) and returns plain
 data: arrays, numbers, lists, dicts; the checks judge it in the grader's
-process. The building blocks (layers from specs, passes, numerical
-derivatives, contract problems as data) are ``grader.checking.layers``.
+process. The building blocks (layers from specs, passes, contract problems as
+data) are ``grader.checking.layers``. Numerical derivatives are not computed
+here: the gradient checks drive the submission's layers from the grader's
+process (``grader.checking.layer_checks``), since grader code here can be
+replaced by the submission.
 
 Only numpy (and the standard library) is imported here: this module is loaded
 inside the sandbox, where the reference is not available.
@@ -13,8 +16,7 @@ inside the sandbox, where the reference is not available.
 
 import numpy as np
 
-from grader.checking.layers import (Problem, central_differences, directional_differences, is_low, layer_grads,
-                           make_layer, plain, run_layer, scenario)
+from grader.checking.layers import Problem, layer_grads, make_layer, plain, run_layer, scenario
 
 
 # ------------------------------------------------------------------ one layer
@@ -30,46 +32,12 @@ def layer_pass(module, case, backward=True):
 
 
 @scenario
-def layer_numerical(module, case, eps):
-    """Central differences of ``sum(forward(X) * dout)`` in X and each parameter, entry by entry.
-
-    ``{"low": True}`` where the forward returns float32: its differences would be noise.
-    """
-    spec = case["layer"]
-    layer = make_layer(module, spec)
-    for batch in case.get("warmup", []):
-        layer.forward(batch.copy(), training=True)
-    X, dout, training = case["X"].copy(), case["dout"], case.get("training", True)
-    out = layer.forward(X, training=training)
-    if is_low(out):
-        return {"low": True}
-
-    def loss():
-        return float(np.sum(np.asarray(layer.forward(X, training=training), dtype=np.float64) * dout))
-
-    blocks = {"dX": central_differences(loss, X, eps)}
-    for key, value in layer.params.items():
-        blocks[f"d{key}"] = central_differences(loss, value, eps)
-    return {"low": False, "blocks": blocks}
-
-
-@scenario
 def loss_pass(module, logits, y):
     """``SoftmaxCrossEntropy().forward(logits, y)`` and its ``backward()``."""
     fn = module.SoftmaxCrossEntropy()
     loss = fn.forward(logits.copy(), y.copy())
     empty = all(getattr(fn, part, None) == {} for part in ("params", "grads"))
     return {"loss": plain(loss), "dlogits": plain(fn.backward()), "no_params": empty}
-
-
-@scenario
-def loss_numerical(module, logits, y, eps):
-    """Central differences of the submission's loss in the logits (``{"low": True}`` in float32)."""
-    fn = module.SoftmaxCrossEntropy()
-    Z = logits.copy()
-    if is_low(np.asarray(fn.forward(Z, y))) or is_low(fn.backward()):
-        return {"low": True}
-    return {"low": False, "blocks": {"dlogits": central_differences(lambda: float(fn.forward(Z, y)), Z, eps)}}
 
 
 # -------------------------------------------------------------- whole network
@@ -79,52 +47,15 @@ def _network(module, specs):
     return layers, module.Sequential(layers)
 
 
-def _blocks(layers, X):
-    """The arrays a gradient check perturbs: the input, then each layer's params in key order."""
-    blocks = [("dX", X)]
-    for i, layer in enumerate(layers):
-        blocks += [(f"layer {i} d{key}", value) for key, value in layer.params.items()]
-    return blocks
-
-
 @scenario
-def network_directional(module, case, directions, eps):
-    """Forward and backward of a ``Sequential`` of the submission's layers, then the derivative of
-    ``sum(out * dout)`` along each given direction of each block, by central differences.
-
-    Costs 2 forward passes per direction and block, whatever the number of
-    parameters: ``forwards`` counts them all.
-    """
+def network_pass(module, case):
+    """Forward (training) and backward of a ``Sequential`` of the submission's layers, and each
+    layer's grads: the reference's answer to the check the grader drives itself."""
     layers, model = _network(module, case["layers"])
-    X, dout = case["X"].copy(), case["dout"]
-    out = model.forward(X, training=True)
-    result = {"out": plain(out), "dX": plain(model.backward(dout.copy())), "forwards": 1}
+    out = model.forward(case["X"].copy(), training=True)
+    result = {"out": plain(out), "dX": plain(model.backward(case["dout"].copy()))}
     result["grads"] = [layer_grads(layer, spec) for layer, spec in zip(layers, case["layers"])]
-    if is_low(out):
-        return {**result, "low": True}
-
-    def loss():
-        result["forwards"] += 1
-        return float(np.sum(np.asarray(model.forward(X, training=True), dtype=np.float64) * dout))
-
-    result["directional"] = {name: directional_differences(loss, array, directions[name], eps)
-                             for name, array in _blocks(layers, X)}
-    return {**result, "low": False}
-
-
-@scenario
-def network_central(module, case, eps):
-    """The full per-entry central-difference check of the same network: 2 forwards per parameter."""
-    layers, model = _network(module, case["layers"])
-    X, dout = case["X"].copy(), case["dout"]
-    count = [0]
-
-    def loss():
-        count[0] += 1
-        return float(np.sum(np.asarray(model.forward(X, training=True), dtype=np.float64) * dout))
-
-    blocks = {name: central_differences(loss, array, eps) for name, array in _blocks(layers, X)}
-    return {"blocks": blocks, "forwards": count[0]}
+    return result
 
 
 # ----------------------------------------------------------------- Sequential
@@ -257,18 +188,6 @@ def init_draw(module, name, n_in, n_out, seed):
 
 
 @scenario
-def dense_init(module, n_in, n_out, init, seed):
-    """A new ``Dense``: its params and grads, and the draw of its initialiser with the same seed."""
-    layer = module.Dense(n_in, n_out, init=init, rng=np.random.default_rng(seed))
-    drawn = getattr(module, f"{init}_init")(n_in, n_out, np.random.default_rng(seed))
-    params, grads = getattr(layer, "params", None), getattr(layer, "grads", None)
-    if not isinstance(params, dict) or not isinstance(grads, dict):
-        raise Problem("Dense(...).params and .grads must be dicts")
-    return {"params": {k: plain(v) for k, v in params.items()},
-            "grads": {k: plain(v) for k, v in grads.items()}, "drawn": plain(drawn)}
-
-
-@scenario
 def batchnorm_init(module, n_features):
     """A new ``BatchNorm(n_features)``: its params, grads keys and running statistics."""
     layer = module.BatchNorm(n_features)
@@ -278,27 +197,3 @@ def batchnorm_init(module, n_features):
     return {"params": {k: plain(v) for k, v in params.items()},
             "running": {"mean": plain(getattr(layer, "running_mean", None)),
                         "var": plain(getattr(layer, "running_var", None))}}
-
-
-@scenario
-def rng_arguments(module, seeds):
-    """What the layers and initialisers draw with ``rng=None`` and with given Generators.
-
-    ``dense``: Dense(5, 4) with no init and no rng, beside ``he_init(5, 4, default_rng(0))``;
-    ``he`` and ``xavier``: each initialiser with None and with default_rng(0); ``dropout``: the
-    kept units of two training forwards of Dropout(0.4) with no rng, with default_rng(0), and with
-    Generators of each of ``seeds`` (the first twice)."""
-    def gen(seed):
-        return np.random.default_rng(seed)
-
-    result = {"dense": plain(module.Dense(5, 4).params["W"]), "he_0": plain(module.he_init(5, 4, gen(0)))}
-    for name in ("he", "xavier"):
-        init = getattr(module, f"{name}_init")
-        result[name] = [plain(init(6, 3, None)), plain(init(6, 3, gen(0)))]
-    X = np.linspace(1.0, 2.0, 400).reshape(20, 20)
-
-    def kept(layer):
-        return [np.asarray(layer.forward(X.copy(), training=True)) != 0 for _ in range(2)]
-    result["dropout"] = {"none": kept(module.Dropout(0.4)), "zero": kept(module.Dropout(0.4, rng=gen(0))),
-                         "seeded": [kept(module.Dropout(0.4, rng=gen(s))) for s in (seeds[0], *seeds)]}
-    return result

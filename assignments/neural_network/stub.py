@@ -302,6 +302,11 @@ def build_model(n_features, n_classes, rng):
     best test accuracy of the three models on 1500 held-out points: full points
     from 93%, half from 80%, all within 60 s. A network the grader builds from
     your layers and trains with its own loop is scored the same way.
+
+    Build it from this file's layers, given as a list to Sequential: after
+    training, the grader reads each layer's params (and BatchNorm's running
+    statistics) and computes the test accuracy itself, with the contract's
+    forward pass at inference, so each layer must compute just that.
     """
     raise NotImplementedError("build_model is not implemented yet")
 

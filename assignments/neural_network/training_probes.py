@@ -8,8 +8,8 @@ import time
 
 import numpy as np
 
-from grader.checking.layers import Snapshots, Stack, changed_inputs, make_layer, plain, scenario, train
-from grader.checking.layers import predict, softmax_loss  # noqa: F401  the checks reach them through this module
+from grader.checking.layers import Problem, Snapshots, Stack, changed_inputs, make_layer, plain, scenario, train
+from grader.checking.layers import softmax_loss  # noqa: F401  the checks reach it through this module
 
 from .probes import same_arrays
 
@@ -74,35 +74,64 @@ def fit_trace(module, X, y, n_classes, options, seed):
 
 # --------------------------------------------------------------- training runs
 
+def _built(module, n_features, n_classes, seed):
+    """``build_model``'s model and its layers, in order: the list each Sequential it made was given
+    (a Sequential among them is replaced by its own layers)."""
+    if not hasattr(module, "Sequential"):
+        raise Problem("missing Sequential: the submission does not define it")
+    original, made = module.Sequential, []
+
+    def recording(layers, *args, **kwargs):
+        layers = layers if isinstance(layers, (list, tuple)) else list(layers)  # a generator is read once
+        model = original(layers, *args, **kwargs)
+        made.append((model, list(layers)))
+        return model
+
+    module.Sequential = recording  # build_model finds Sequential among the module's globals
+    try:
+        model = module.build_model(n_features, n_classes, np.random.default_rng(seed))
+    finally:
+        module.Sequential = original
+
+    def layers_of(container):
+        inner = next((layers for made_model, layers in made if made_model is container), None)
+        return [container] if inner is None else [layer for item in inner for layer in layers_of(item)]
+
+    if not any(made_model is model for made_model, _ in made):
+        raise Problem("build_model did not return a Sequential it made: the grader reads its layers "
+                      "from the list given to Sequential(layers)")
+    return model, layers_of(model)
+
+
 @scenario
 def train_own(module, X, y, config):
     """The submission's ``build_model`` trained by its ``fit`` with its ``Adam``, one call of fit per
-    stretch of epochs ending at each of ``config["snapshots"]`` (the last is ``n_epochs``), with a copy
-    of the model after each stretch: a transient spike of the loss at the last step then does not
-    decide the score alone.
-
-    Returns the copies, left in the submission's process: the test set reaches it
-    only after training, in ``predict``.
+    stretch of epochs ending at each of ``config["snapshots"]`` (the last is ``n_epochs``), with the
+    layers' states taken after each stretch: a transient spike of the loss at the last step then does
+    not decide the score alone. The grader scores the states with its own forward pass, on test data
+    that never comes here; the layers themselves go back as handles, for the grader to call.
     """
     started = time.perf_counter()
-    model = module.build_model(X.shape[1], config["n_classes"], np.random.default_rng(config["seed"]))
+    model, layers = _built(module, X.shape[1], config["n_classes"], config["seed"])
     optimizer, rng = module.Adam(config["learning_rate"]), np.random.default_rng(config["seed"] + 1)
-    history, snapshots, done = [], Snapshots(), 0
+    history, snapshots, done = [], Snapshots(module), 0
     for epoch in config["snapshots"]:
         part = module.fit(model, X, y, optimizer, n_epochs=epoch - done, batch_size=config["batch_size"], rng=rng)
         if not isinstance(part, (list, tuple, np.ndarray)):
-            return {"models": None, "history": part, "seconds": time.perf_counter() - started}
+            return {"snapshots": [], "history": part, "seconds": time.perf_counter() - started, "layers": layers}
         history += [plain(h) for h in part]
-        snapshots.take(model, epoch)
+        snapshots.take(layers, epoch)
         done = epoch
-    return {"models": snapshots, "history": history, "seconds": time.perf_counter() - started}
+    return {"snapshots": snapshots.taken, "history": history, "seconds": time.perf_counter() - started,
+            "layers": layers}
 
 
 @scenario
 def train_layers(module, specs, X, y, config):
     """A network of the submission's layers trained by the grader's loop (``grader.checking.layers.train``):
-    mini-batches, softmax cross-entropy and Adam of its own; a copy after each epoch of ``snapshots``."""
-    return train(Stack([make_layer(module, spec) for spec in specs]), X, y, config)
+    mini-batches, softmax cross-entropy and Adam of its own; the layers' states after each epoch of
+    ``snapshots``."""
+    return train(module, Stack([make_layer(module, spec) for spec in specs]), X, y, config)
 
 
 # ------------------------------------------------------------ inputs unchanged

@@ -8,6 +8,13 @@ submission's, or the reference when the grader computes the expected answer
 with the same code). Running a scenario in one call keeps the per-call cost of
 the sandbox out of loops of hundreds of forward passes.
 
+A submission can replace any function here (the child looks scenarios up at
+each call), so nothing here computes a number that decides a point: a
+scenario runs the submission's code and returns what it returned. Numerical
+derivatives are taken in the grader's process (``grader.checking.layer_checks``)
+and training runs are scored there (``grader.checking.inference``), from the
+layers' states that ``train`` returns.
+
 Layers are built from plain specs: ``{"layer": "Dense", "args": [5, 4],
 "kwargs": {...}, "rng": seed, "params": {"W": ..., "b": ...}}``. A submission
 whose objects lack what the contract says (a ``params`` key, a shape) yields
@@ -18,14 +25,12 @@ Only numpy and the standard library are imported here: the sandbox loads this
 module, where the reference is not available.
 """
 
-import copy
 import functools
 import time
 
 import numpy as np
 
 PROBLEM = "__problem__"
-_LOW = (np.float16, np.float32)
 
 
 class Problem(Exception):
@@ -42,11 +47,6 @@ def scenario(function):
         except Problem as exc:
             return {PROBLEM: str(exc)}
     return run
-
-
-def is_low(value):
-    """Whether ``value`` is a float16 or float32 array or scalar."""
-    return isinstance(value, (np.ndarray, np.generic)) and value.dtype.type in _LOW
 
 
 def plain(value):
@@ -123,56 +123,6 @@ def run_layer(module, case, backward=True):
     return layer, result
 
 
-def central_differences(loss, array, eps):
-    """Per-entry central differences of ``loss()`` in ``array``, changed in place and restored."""
-    grad = np.zeros(array.shape)
-    for index in np.ndindex(array.shape):
-        kept = array[index]
-        array[index] = kept + eps
-        up = loss()
-        array[index] = kept - eps
-        down = loss()
-        array[index] = kept
-        grad[index] = (up - down) / (2 * eps)
-    return grad
-
-
-def directional_differences(loss, array, directions, eps):
-    """The derivative of ``loss()`` along each of ``directions`` (arrays of ``array``'s shape),
-    by central differences: ``array`` is moved in place and restored. Two losses per direction."""
-    kept, values = array.copy(), []
-    for v in directions:
-        array[...] = kept + eps * v
-        up = loss()
-        array[...] = kept - eps * v
-        down = loss()
-        values.append((up - down) / (2 * eps))
-    array[...] = kept
-    return np.array(values)
-
-
-@scenario
-def layer_directional(module, case, directions, eps):
-    """Forward and backward of one layer, then the derivative of ``sum(forward(X) * dout)`` along
-    the given directions of each block (``directions["dX"]``, ``directions["dW"]``, ...).
-
-    ``{"low": True}`` beside the pass where the forward returns float32: its
-    differences would be noise.
-    """
-    layer, result = run_layer(module, case)
-    if is_low(np.asarray(result["out"])):
-        return {**result, "low": True}
-    X, dout, training = case["X"].copy(), case["dout"], case.get("training", True)
-
-    def loss():
-        return float(np.sum(np.asarray(layer.forward(X, training=training), dtype=np.float64) * dout))
-
-    blocks = [("dX", X)] + [(f"d{key}", value) for key, value in layer.params.items()]
-    result["directional"] = {name: directional_differences(loss, array, directions[name], eps)
-                             for name, array in blocks if name in directions}
-    return {**result, "low": False}
-
-
 def changed_inputs(module, cases):
     """Which layer calls changed an input array in place: a list of ``"Dense.forward changed X"``."""
     changed = []
@@ -190,19 +140,35 @@ def changed_inputs(module, cases):
 
 # --------------------------------------------------------------- training runs
 
+CONTRACT_LAYERS = ("Dense", "ReLU", "Sigmoid", "ELU", "BatchNorm", "Dropout", "Conv2D", "MaxPool2D", "Flatten")
+
+
+def layer_state(module, layer):
+    """A layer as data, for the grader's own forward pass at inference (``grader.checking.inference``):
+    its contract type (the class of ``module`` it is an instance of; else its class's name), copies of
+    its params, BatchNorm's running statistics and eps, and ELU's alpha, read from its output at -50."""
+    kind = next((name for name in CONTRACT_LAYERS if isinstance(getattr(module, name, None), type)
+                 and isinstance(layer, getattr(module, name))), type(layer).__name__)
+    params = getattr(layer, "params", None)
+    if not isinstance(params, dict):
+        raise Problem(f"a {kind} layer's params is not a dict")
+    state = {"layer": kind, "params": {key: plain(value) for key, value in params.items()}}
+    if kind == "BatchNorm":
+        state.update({f"running_{stat}": plain(getattr(layer, f"running_{stat}", None)) for stat in ("mean", "var")})
+        state["eps"] = plain(getattr(layer, "eps", 1e-5))
+    if kind == "ELU":
+        state["alpha"] = -float(np.asarray(layer.forward(np.full((1, 1), -50.0), training=False)).ravel()[0])
+    return state
+
+
 class Snapshots:
-    """Copies of a model taken during training, kept in the submission's process."""
+    """The states of a model's layers taken during training: ``[{"epoch", "layers"}]``, plain data."""
 
-    def __init__(self):
-        self.models, self.epochs = [], []
+    def __init__(self, module):
+        self.module, self.taken = module, []
 
-    def take(self, model, epoch):
-        try:
-            self.models.append(copy.deepcopy(model))
-        except Exception:  # a model that cannot be copied is judged at the end of training only
-            self.models, self.epochs = [model], []
-            return
-        self.epochs.append(epoch)
+    def take(self, layers, epoch):
+        self.taken.append({"epoch": epoch, "layers": [layer_state(self.module, layer) for layer in layers]})
 
 
 class Stack:
@@ -232,18 +198,20 @@ def softmax_loss(logits, y):
     return float(-log_p[np.arange(m), y].mean()), grad / m
 
 
-def train(stack, X, y, config):
-    """Train ``stack`` with the grader's own loop: mini-batches of ``config["batch_size"]`` in a new
-    order each epoch, softmax cross-entropy, and Adam (``config["learning_rate"]``, betas 0.9 and
-    0.999) updating each layer's params in place from its grads, read after each backward.
+def train(module, stack, X, y, config):
+    """Train ``stack`` (layers of ``module``, the submission, and the grader's) with the grader's own
+    loop: mini-batches of ``config["batch_size"]`` in a new order each epoch, softmax cross-entropy,
+    and Adam (``config["learning_rate"]``, betas 0.9 and 0.999) updating each layer's params in place
+    from its grads, read after each backward.
 
-    A copy of the stack is kept after each epoch of ``config["snapshots"]`` (the last is the number
-    of epochs); returns ``{"models", "history", "seconds"}``, the models left in this process.
+    The layers' states are taken after each epoch of ``config["snapshots"]`` (the last is the number
+    of epochs); returns ``{"snapshots", "history", "seconds", "layers"}``: the grader scores the states
+    itself, and calls the trained layers (handles) to see that they compute what it scores.
     """
     started = time.perf_counter()
     rng = np.random.default_rng(config["seed"])
     lr, b1, b2, eps = config["learning_rate"], 0.9, 0.999, 1e-8
-    moments, t, history, snapshots = {}, 0, [], Snapshots()
+    moments, t, history, snapshots = {}, 0, [], Snapshots(module)
     for epoch in range(1, config["snapshots"][-1] + 1):
         order, total = rng.permutation(len(X)), 0.0
         for start in range(0, len(X), config["batch_size"]):
@@ -261,18 +229,6 @@ def train(stack, X, y, config):
             total += loss * len(rows)
         history.append(total / len(X))
         if epoch in config["snapshots"]:
-            snapshots.take(stack, epoch)
-    return {"models": snapshots, "history": history, "seconds": time.perf_counter() - started}
-
-
-@scenario
-def predict(module, snapshots, X):
-    """Labels predicted by each copy of a trained model (``forward(X, training=False)``, then argmax)."""
-    predicted = []
-    for model in snapshots.models:
-        logits = np.asarray(model.forward(X.copy(), training=False))
-        if logits.ndim != 2 or len(logits) != len(X) or logits.dtype.kind not in "iuf":
-            raise Problem(f"the model's forward returned shape {logits.shape} {logits.dtype}, "
-                          f"expected ({len(X)}, n_classes) numbers")
-        predicted.append(np.argmax(logits, axis=1))
-    return {"epochs": snapshots.epochs, "predicted": predicted}
+            snapshots.take(stack.layers, epoch)
+    return {"snapshots": snapshots.taken, "history": history, "seconds": time.perf_counter() - started,
+            "layers": stack.layers}

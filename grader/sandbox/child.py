@@ -146,6 +146,13 @@ class Child:
                         continue
                     if op == "get":
                         result = getattr(obj, request["attr"]) if request.get("attr") else obj
+                    elif op == "calls":  # one method on each argument list: many points, one round trip
+                        method = getattr(obj, request["attr"])
+                        result = [method(*each, **kwargs) for each in args]
+                    elif op == "assign":  # in place: a model that holds the array sees the new values
+                        key, value = args
+                        getattr(obj, request["attr"])[key][...] = value
+                        result = None
                     else:
                         if request.get("attr"):
                             obj = getattr(obj, request["attr"])

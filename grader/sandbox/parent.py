@@ -402,11 +402,13 @@ class Module:
     def helper(self, function, *args, what=None, on_event=None, **kwargs):
         """Run a grader function (``module:name``) in the child, given the student's module.
 
-        ``what`` names the student code it runs, for messages.
+        ``what`` names the student code it runs, for messages. Objects that stay in the child come
+        back as ``Remote`` handles, as from any call.
         """
         message = {"op": "helper", "function": function, "args": _encode_args(args),
                    "kwargs": _encode_args(kwargs)}
-        return self._sandbox.request(message, what or function.split(":")[-1], on_event)
+        label = what or function.split(":")[-1]
+        return _wrap(self._sandbox, self._sandbox.request(message, label, on_event), label)
 
     def call_keeping_inputs(self, name, *args, **kwargs):
         """Call ``name``; return ``{"result", "args", "kwargs"}`` as they are after the call."""
@@ -428,6 +430,18 @@ class Remote:
     def attr(self, name):
         """Read attribute ``name`` (e.g. ``params``) of the object."""
         return _get(self._sandbox, self._target(), name, f"{self._label}.{name}")
+
+    def calls(self, name, args_list, **kwargs):
+        """``[obj.name(*args, **kwargs) for args in args_list]``, in one round trip."""
+        message = {"op": "calls", "target": self._target(), "attr": name,
+                   "args": _encode_args([list(args) for args in args_list]), "kwargs": _encode_args(kwargs)}
+        label = f"{self._label}.{name}"
+        return _wrap(self._sandbox, self._sandbox.request(message, label), label)
+
+    def assign(self, name, key, value):
+        """Write ``value`` into the array ``obj.name[key]`` in place (e.g. a layer's ``params["W"]``)."""
+        message = {"op": "assign", "target": self._target(), "attr": name, "args": _encode_args([key, value])}
+        self._sandbox.request(message, f"{self._label}.{name}[{key!r}]")
 
     def _target(self):
         if self._generation != self._sandbox.generation:
@@ -454,7 +468,9 @@ def _get(sandbox, target, attr, label):
 
 
 def _encode_args(value):
-    def unwrap(item):
+    def unwrap(item):  # a list of them too: Sequential([layer, layer])
+        if isinstance(item, list):
+            return [unwrap(v) for v in item]
         return item._handle if isinstance(item, Remote) else item
     if isinstance(value, dict):
         return wire.encode({k: unwrap(v) for k, v in value.items()})
