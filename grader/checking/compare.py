@@ -258,10 +258,10 @@ def compare_default_call(ctx, function, args, *, what):
     the contract's (the reference's signature): the defaults are judged by what they do, in the
     parent, whatever the submission's process says its signature holds (``compare_defaults``).
     ``args`` are the required arguments; the two results must agree to a few units of rounding.
-    Public checks only, as ``compare_defaults``."""
+    Public checks only, as ``compare_defaults`` (in official grading too, where they draw their inputs)."""
     from grader.checking.probes import defaults
 
-    if ctx.hidden:
+    if ctx.check.hidden:
         return
     contract = ctx.expect(f"defaults/{function}", lambda ref: defaults(ref, function))
     plain = getattr(ctx.student, function)(*args)
