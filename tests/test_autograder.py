@@ -40,17 +40,16 @@ STUB = catalog.get_assignment(NAME).stub_path
 DEADLINE = '\n[deadline]\ndeadline = 2026-12-01T23:59:00+00:00\nlate_penalty_per_day = 0.1\n'
 ON_TIME = "2026-11-20T10:00:00.123456-08:00"
 # A correct submission that prints a digest of each new X_b its mse_loss receives: the hidden inputs, seen.
+# Right on some inputs, wrong on others, by a hash of the inputs: which checks it passes tells which
+# inputs were drawn (what it prints during the checks is the instructor's, so that channel is closed).
 PRINTS_INPUTS = CORRECT.read_text() + '''
 import hashlib as _hashlib
-_mse_loss, _seen = mse_loss, set()
+_mse_loss = mse_loss
 
 
 def mse_loss(X_b, y, theta):
-    digest = _hashlib.sha256(np.asarray(X_b, dtype=float).tobytes()).hexdigest()[:16]
-    if digest not in _seen:
-        _seen.add(digest)
-        print("inputs", digest)
-    return _mse_loss(X_b, y, theta)
+    digest = _hashlib.sha256(np.asarray(X_b, dtype=float).tobytes()).hexdigest()
+    return _mse_loss(X_b, y, theta) * (1.0 if int(digest[:8], 16) % 3 else 2.0)
 '''
 
 
@@ -368,7 +367,8 @@ def test_two_candidate_files_the_named_one_or_zero_and_why(container):
 
 
 def _inputs_seen(data):
-    return sorted(line.split()[1] for line in data["output"].splitlines() if line.startswith("inputs "))
+    """Which checks passed: with PRINTS_INPUTS, a trace of the inputs drawn."""
+    return [(t["name"], t["status"]) for t in data["tests"]]
 
 
 @pytest.mark.slow
@@ -383,8 +383,6 @@ def test_two_students_draw_different_hidden_inputs_from_the_zips_secret(containe
     assert seen["ann"] == seen["ann again"] and seen["group"] == seen["group again"]
     seen = {key: inputs for key, (inputs, _) in seen.items()}
     assert len({tuple(seen[k]) for k in ("ann", "bob", "group")}) == 3
-    public = set(seen["ann"]) & set(seen["bob"])
-    assert public and set(seen["ann"]) - public  # the same public inputs, hidden ones of their own
     assert "Graded as a group of 2" in data["output"]
 
     # The same hidden inputs as `grade submit` with the course secret: the zip's secret drew them.
@@ -392,7 +390,7 @@ def test_two_students_draw_different_hidden_inputs_from_the_zips_secret(containe
     for secret, same in ((SECRET, True), ("", False)):
         local = CliRunner().invoke(main, ["submit", str(tmp_path / f"{NAME}.py"), "--student", "1001",
                                           "--json", str(tmp_path / "r.json")], env={"GRADE_SECRET": secret})
-        assert local.exit_code == 0, local.output
+        assert local.exit_code in (0, 1), local.output
         assert (_inputs_seen(json.loads((tmp_path / "r.json").read_text())) == seen["ann"]) is same
 
 
