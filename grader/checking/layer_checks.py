@@ -19,7 +19,7 @@ import numpy as np
 from grader.checking.checks import CheckFailure
 from grader.checking.compare import as_numeric, assert_close, describe, low_precision
 from grader.checking.gradcheck import assert_blocks
-from grader.checking.layers import PROBLEM, label
+from grader.checking.layers import PROBLEM, label, params_mismatch
 from grader.sandbox import wire
 from grader.sandbox.parent import Remote
 
@@ -57,14 +57,10 @@ def build_layer(student, spec):
         raise CheckFailure(f"{label(spec)} made {describe(layer)}, not a layer object")
     wanted = spec.get("params")
     if wanted is not None:
-        params = layer.attr("params")
-        keys = list(params) if isinstance(params, dict) else None
-        if keys != list(wanted):
-            raise CheckFailure(f"{label(spec)}.params has keys {keys}, expected {list(wanted)} in this order")
+        mismatch = params_mismatch(spec, layer.attr("params"))
+        if mismatch:
+            raise CheckFailure(mismatch)
         for key, value in wanted.items():
-            if np.shape(params[key]) != np.shape(value):
-                raise CheckFailure(f"{label(spec)}.params[{key!r}] has shape {np.shape(params[key])}, "
-                                   f"expected {np.shape(value)}")
             layer.assign("params", key, value)
     return layer
 

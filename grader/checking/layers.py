@@ -81,15 +81,24 @@ def make_layer(module, spec):
     wanted = spec.get("params")
     if wanted is not None:
         params = getattr(layer, "params", None)
-        keys = list(params) if isinstance(params, dict) else None
-        if keys != list(wanted):
-            raise Problem(f"{label(spec)}.params has keys {keys}, expected {list(wanted)} in this order")
+        mismatch = params_mismatch(spec, params)
+        if mismatch:
+            raise Problem(mismatch)
         for key, value in wanted.items():
-            if np.shape(params[key]) != np.shape(value):
-                raise Problem(f"{label(spec)}.params[{key!r}] has shape {np.shape(params[key])}, "
-                              f"expected {np.shape(value)}")
             params[key][...] = value
     return layer
+
+
+def params_mismatch(spec, params):
+    """Why a layer's ``params`` cannot take the arrays ``spec["params"]`` sets (keys, order, shapes); "" if they can."""
+    wanted = spec["params"]
+    keys = list(params) if isinstance(params, dict) else None
+    if keys != list(wanted):
+        return f"{label(spec)}.params has keys {keys}, expected {list(wanted)} in this order"
+    for key, value in wanted.items():
+        if np.shape(params[key]) != np.shape(value):
+            return f"{label(spec)}.params[{key!r}] has shape {np.shape(params[key])}, expected {np.shape(value)}"
+    return ""
 
 
 def layer_grads(layer, spec):
