@@ -160,7 +160,8 @@ _libc.syscall.restype = ctypes.c_long
 _opened = []
 for _args in [(socket.AF_NETLINK, socket.SOCK_RAW, 0), (socket.AF_PACKET, socket.SOCK_RAW, 0),
               (socket.AF_INET, socket.SOCK_RAW, 1), (socket.AF_INET6, socket.SOCK_DGRAM, 0),
-              (socket.AF_UNIX, socket.SOCK_DGRAM, 0)]:
+              (socket.AF_UNIX, socket.SOCK_DGRAM, 0), (38, socket.SOCK_SEQPACKET, 0),  # AF_ALG: the kernel's crypto
+              (40, socket.SOCK_STREAM, 0)]:  # AF_VSOCK: the host or other virtual machines
     try:
         socket.socket(*_args).close()
         _opened.append(str(_args))
@@ -170,7 +171,9 @@ for _args in [(socket.AF_NETLINK, socket.SOCK_RAW, 0), (socket.AF_PACKET, socket
 _params = ctypes.create_string_buffer(120)
 for _name, _number, _call_args in [("add_key", 248, (b"user", b"k", b"v", 1, -3)), ("msgget", 68, (0, 0o1600)),
                                    ("io_uring_setup", 425, (4, _params)), ("unshare", 272, (0x10000000,)),
-                                   ("keyctl", 250, (0, -3, 0))]:
+                                   ("keyctl", 250, (0, -3, 0)), ("pidfd_getfd", 438, (0, 0, 0)),
+                                   ("perf_event_open", 298, (_params, 0, -1, -1, 0)),
+                                   ("setns", 308, (0, 0)), ("bpf", 321, (0, _params, 48))]:
     if _libc.syscall(_number, *_call_args) >= 0:
         _opened.append(_name)
 if _opened:
